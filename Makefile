@@ -1,0 +1,36 @@
+# Every target creates or refreshes the virtual environment (.venv/) first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+OUT ?= build/demo
+
+.PHONY: venv demo test assign report bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	# torch first, from its pinned CPU wheel: any looser spec pulls a multi-GB CUDA build.
+	$(PY) -m pip install --quiet --disable-pip-version-check torch==2.13.0
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: venv
+	$(PY) -m autograder grade examples/submissions --out $(OUT)
+
+test: venv
+	$(PY) -m pytest -q -n 2
+
+assign: venv
+	$(PY) -m autograder assign
+
+report: venv
+	cd report_template && latexmk -pdf report.tex
+	cd solutions/answer_key && latexmk -pdf answer_key.tex
+
+bench: venv
+	$(PY) benchmarks/reference_results.py
+
+clean:
+	rm -rf build

@@ -1,0 +1,37 @@
+"""The figures the notebook saves for the LaTeX report (``report_template/``).
+
+Every name here has a slot in ``report_template/report.tex``; a test keeps the two in sync.
+"""
+from pathlib import Path
+
+FIGURE_DIR = Path("figures")
+
+# name -> what the notebook draws there
+FIGURES = {
+    "circles_data.pdf": "the Circles train and test points",
+    "part1_curves.pdf": "Part 1 (manual): loss and accuracy per epoch, train and test",
+    "part1_boundary.pdf": "Part 1 (manual): decision boundary over the 40x40 grid",
+    "part2_curves.pdf": "Part 2 (autograd): loss and accuracy curves",
+    "part2_boundary.pdf": "Part 2 (autograd): decision boundary",
+    "part3_curves.pdf": "Part 3 (torch.nn): loss and accuracy curves",
+    "part3_boundary.pdf": "Part 3 (torch.nn): decision boundary",
+    "part4_curves.pdf": "Part 4 (torch.optim): loss and accuracy curves",
+    "part4_boundary.pdf": "Part 4 (torch.optim): decision boundary",
+    "comparison.pdf": "the four implementations side by side: test accuracy per epoch",
+    "mnist_curves.pdf": "Part 5 (MNIST): loss and accuracy curves",
+    "svm_kernels.pdf": "Part 6: SVM decision boundaries, one panel per kernel",
+    "svm_table.tex": "Part 6: a LaTeX tabular of train/test accuracy per kernel",
+}
+
+
+def save_figure(fig, name):
+    """Save a matplotlib figure (or, for ``.tex`` names, a string) under ``figures/``."""
+    if name not in FIGURES:
+        raise KeyError(f"unknown figure name {name!r}; expected one of {sorted(FIGURES)}")
+    FIGURE_DIR.mkdir(exist_ok=True)
+    path = FIGURE_DIR / name
+    if name.endswith(".tex"):
+        path.write_text(fig)
+    else:
+        fig.savefig(path, bbox_inches="tight")
+    return path

@@ -1,0 +1,127 @@
+"""Feedback pages: report.html for each student, summary.html for the instructor.
+
+Self-contained HTML (plots embedded as PNG data URIs), rendered with Jinja2 and matplotlib.
+"""
+import base64
+import collections
+import io
+from pathlib import Path
+
+import jinja2
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from . import checks  # noqa: E402
+from .mistakes import CATALOGUE  # noqa: E402
+
+ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+                         autoescape=True, trim_blocks=True, lstrip_blocks=True)
+
+
+def _png(fig):
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def _grid_side():
+    return 40
+
+
+def decision_boundary_png(grid_values, title):
+    """grid_values: (1600, 2) scores or (1600,) labels over the 40x40 grid of [-2, 2)^2."""
+    from .data import circles_train
+
+    grid_values = np.asarray(grid_values, dtype=np.float64)
+    margin = grid_values[:, 1] - grid_values[:, 0] if grid_values.ndim == 2 else grid_values - 0.5
+    ticks = np.arange(-2.0, 2.0, 0.1)
+    fig, ax = plt.subplots(figsize=(3.6, 3.6))
+    ax.contourf(ticks, ticks, (margin > 0).reshape(40, 40), levels=[-0.5, 0.5, 1.5], colors=["#cfe0f3", "#f6d0cc"])
+    X, Y = circles_train()
+    ax.scatter(X[:, 0], X[:, 1], c=np.where(Y.argmax(1) == 1, "tab:red", "tab:blue"), s=8)
+    ax.set_aspect("equal")
+    ax.set_title(title, fontsize=9)
+    return _png(fig)
+
+
+def loss_curve_png(losses, title):
+    fig, ax = plt.subplots(figsize=(4.2, 2.8))
+    ax.plot(np.arange(1, len(losses) + 1), losses)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss")
+    ax.set_title(title, fontsize=9)
+    ax.grid(alpha=0.3)
+    return _png(fig)
+
+
+def student_figures(result):
+    figures = []
+    by_id = {q.id: q for q in result.questions}
+    circles = by_id.get("circles_accuracy")
+    if circles and circles.figures.get("Yhat_grid") is not None:
+        figures.append(("Your Part-1 network, trained by the grader: decision boundary",
+                        decision_boundary_png(circles.figures["Yhat_grid"], "decision boundary (training set shown)")))
+    if circles and circles.figures.get("train_loss") is not None and np.all(np.isfinite(circles.figures["train_loss"])):
+        figures.append(("Your Part-1 network: training loss per epoch",
+                        loss_curve_png(circles.figures["train_loss"], "Circles, grader's training run")))
+    mnist = by_id.get("mnist_accuracy")
+    if mnist and mnist.figures.get("train_loss") is not None and np.all(np.isfinite(mnist.figures["train_loss"])):
+        figures.append(("Your Part-4 functions on MNIST with your MNIST_HPARAMS: training loss",
+                        loss_curve_png(mnist.figures["train_loss"], "MNIST, grader's training run")))
+    svm = by_id.get("fit_svm")
+    if svm and svm.figures.get("grid_predictions") is not None:
+        figures.append(("Your SVM's decision boundary", decision_boundary_png(svm.figures["grid_predictions"], "fit_svm")))
+    return figures
+
+
+def write_student_report(result, path):
+    parts = {q.id: q.part for q in checks.QUESTIONS}
+    html = ENV.get_template("report.html.j2").render(
+        r=result, parts=parts, figures=student_figures(result), catalogue=CATALOGUE)
+    Path(path).write_text(html, encoding="utf-8")
+
+
+def summary_data(results):
+    graded = [r for r in results if r.status == "graded"]
+    possible = max((r.possible for r in results), default=0)
+    per_question = []
+    for i, qid in enumerate(checks.ORDER):
+        scores = [r.questions[i] for r in results]
+        full = sum(q.score >= q.max_score - 1e-9 for q in scores)
+        per_question.append({"id": qid, "max": scores[0].max_score if scores else 0,
+                             "mean": float(np.mean([q.score for q in scores])) if scores else 0.0,
+                             "full_rate": full / len(scores) if scores else 0.0})
+    counts = collections.Counter(m for r in results for q in r.questions for m in q.mistakes)
+    mistakes = [{"id": m, "count": n, "title": CATALOGUE[m].title, "question": CATALOGUE[m].question,
+                 "students": sorted(r.submission for r in results if any(m in q.mistakes for q in r.questions))}
+                for m, n in counts.most_common()]
+    problems = [r for r in results if r.status != "graded"]
+    return {"n": len(results), "n_graded": len(graded), "possible": possible, "questions": per_question,
+            "mistakes": mistakes, "problems": problems,
+            "mean": float(np.mean([r.total for r in results])) if results else 0.0,
+            "median": float(np.median([r.total for r in results])) if results else 0.0}
+
+
+def write_summary(results, out_dir):
+    data = summary_data(results)
+    fig, ax = plt.subplots(figsize=(5.5, 3))
+    ax.hist([r.total for r in results], bins=20, range=(0, max(data["possible"], 1)), color="tab:blue")
+    ax.set_xlabel(f"total (out of {data['possible']:g})")
+    ax.set_ylabel("students")
+    ax.set_title("Score distribution")
+    fig.savefig(Path(out_dir) / "scores.png", dpi=90, bbox_inches="tight")
+    histogram = _png(fig)
+    fig, ax = plt.subplots(figsize=(6.5, 3.4))
+    ax.barh([q["id"] for q in data["questions"]][::-1], [100 * q["full_rate"] for q in data["questions"]][::-1],
+            color="tab:green")
+    ax.set_xlabel("% of students with full points")
+    ax.set_xlim(0, 100)
+    fig.savefig(Path(out_dir) / "questions.png", dpi=90, bbox_inches="tight")
+    pass_rates = _png(fig)
+    html = ENV.get_template("summary.html.j2").render(d=data, results=sorted(results, key=lambda r: r.submission),
+                                                      histogram=histogram, pass_rates=pass_rates)
+    (Path(out_dir) / "summary.html").write_text(html, encoding="utf-8")

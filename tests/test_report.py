@@ -1,0 +1,218 @@
+"""The LaTeX report template (report_template/) and the answer key (solutions/answer_key/).
+
+Builds run with latexmk in temporary copies, never in the repository. Without latexmk the build
+tests fail under CI (the environment variable CI is set) and are skipped elsewhere.
+"""
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE_DIR = ROOT / "report_template"
+ANSWER_KEY_DIR = ROOT / "solutions" / "answer_key"
+FIGURES_PY = ROOT / "solutions" / "tp1_support" / "figures.py"
+
+N_QUESTIONS = 17
+# A word each question must contain, in the TP's order: catches questions swapped or renumbered.
+QUESTION_TOPICS = {
+    1: "validation", 2: "number of examples", 3: "activation functions", 4: "n_h",
+    5: r"\yh", 6: "SoftMax", 7: "forward pass", 8: "squared error", 9: "regression",
+    10: "mini-batch", 11: "learning rate", 12: "naive", 13: "architecture",
+    14: r"\log", 15: r"\nabla_{\yt}", 16: r"\nabla_{W_y}", 17: r"\nabla_{W_h}",
+}
+BUILD_PRODUCTS = ("*.aux", "*.log", "*.fls", "*.fdb_latexmk", "*.pdf", "*.out", "*.toc",
+                  "*.synctex.gz", "report-figures.lst")
+QUESTION_BLOCK = re.compile(r"\\begin\{question\}.*?\\end\{question\}", re.S)
+SVM_TABLE = ("\\begin{tabular}{lcc}\nkernel & train & test \\\\ \\hline\n"
+             "linear & 0.520 & 0.495 \\\\\nrbf & 0.960 & 0.950 \\\\\npoly & 0.940 & 0.935 \\\\\n"
+             "\\end{tabular}\n")
+
+
+def _figures():
+    spec = importlib.util.spec_from_file_location("_tp1_report_figures", FIGURES_PY)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.FIGURES
+
+
+FIGURES = _figures()
+
+
+def _without_comments(tex):
+    return re.sub(r"(?<!\\)%.*", "", tex)
+
+
+def _template():
+    return _without_comments((TEMPLATE_DIR / "report.tex").read_text(encoding="utf-8"))
+
+
+def _answer_key():
+    return _without_comments((ANSWER_KEY_DIR / "answer_key.tex").read_text(encoding="utf-8"))
+
+
+def _question_numbers(tex):
+    return [int(n) for n in re.findall(r"\\begin\{question\}\{(\d+)\}", tex)]
+
+
+@pytest.fixture
+def latexmk():
+    exe = shutil.which("latexmk")
+    if exe is None or shutil.which("pdflatex") is None:
+        message = ("latexmk/pdflatex not found: install the Debian packages latexmk "
+                   "texlive-latex-base texlive-latex-recommended texlive-latex-extra lmodern")
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return exe
+
+
+def _copy(src, dst):
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns(*BUILD_PRODUCTS, "figures"))
+    return dst
+
+
+def _build(latexmk, workdir, main):
+    """latexmk -pdf MAIN in workdir; returns the pdflatex log (long lines not wrapped)."""
+    env = dict(os.environ, max_print_line="10000")
+    proc = subprocess.run([latexmk, "-pdf", main], cwd=workdir, env=env, capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, timeout=300)
+    log_path = workdir / Path(main).with_suffix(".log")
+    log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
+    assert proc.returncode == 0, (f"latexmk failed with status {proc.returncode}\n"
+                                  f"{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}\n"
+                                  f"--- {log_path.name} ---\n{log[-4000:]}")
+    assert (workdir / Path(main).with_suffix(".pdf")).stat().st_size > 0
+    return log
+
+
+def _figure_report(log):
+    """{figure name: path where the template found it, or None if it showed a placeholder}."""
+    found = {}
+    for line in log.splitlines():
+        if m := re.fullmatch(r"report-figure: MISSING (\S+)", line.strip()):
+            found[m.group(1)] = None
+        elif m := re.fullmatch(r"report-figure: found (\S+) at (\S+)", line.strip()):
+            found[m.group(1)] = m.group(2)
+    return found
+
+
+def _make_figures(folder, names):
+    """Dummy versions of the notebook's figures: PDFs drawn with matplotlib, a LaTeX tabular."""
+    from matplotlib.figure import Figure
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        if name.endswith(".tex"):
+            (folder / name).write_text(SVM_TABLE, encoding="utf-8")
+            continue
+        fig = Figure(figsize=(6, 3))
+        ax = fig.subplots()
+        ax.plot([0, 1, 2], [0, 1, 0])
+        ax.set_title(f"dummy {name}")
+        fig.savefig(folder / name)
+
+
+# ------------------------------------------------------------------------ structure, no LaTeX
+
+def test_template_has_the_17_questions_in_order_each_with_an_answer():
+    tex = _template()
+    assert _question_numbers(tex) == list(range(1, N_QUESTIONS + 1))
+    blocks = QUESTION_BLOCK.findall(tex)
+    for number, block in zip(range(1, N_QUESTIONS + 1), blocks):
+        assert QUESTION_TOPICS[number] in block, f"Q{number} should be about {QUESTION_TOPICS[number]!r}"
+    # each question is followed by an answer environment before the next question
+    pieces = re.split(r"\\begin\{question\}", tex)[1:]
+    assert len(pieces) == N_QUESTIONS
+    for number, piece in zip(range(1, N_QUESTIONS + 1), pieces):
+        after = piece.split(r"\end{question}", 1)[1]
+        assert after.lstrip().startswith(r"\begin{answer}"), f"Q{number} has no answer environment"
+        assert r"\end{answer}" in after
+
+
+def test_template_has_a_slot_for_every_figure():
+    tex = _template()
+    figures = re.findall(r"\\reportfigure\{([^}]+)\}", tex)
+    tables = re.findall(r"\\reporttable\{([^}]+)\}", tex)
+    slots = figures + tables
+    assert len(slots) == len(set(slots)), "a figure has two slots"
+    assert set(slots) == set(FIGURES)
+    assert all(name.endswith(".tex") for name in tables)
+    assert not any(name.endswith(".tex") for name in figures)
+
+
+def test_answer_key_has_the_same_questions_with_answers_and_pitfalls():
+    key, template = _answer_key(), _template()
+    assert _question_numbers(key) == list(range(1, N_QUESTIONS + 1))
+
+    def normalised(tex):
+        return [" ".join(block.split()) for block in QUESTION_BLOCK.findall(tex)]
+
+    assert normalised(key) == normalised(template), "question texts differ from report.tex"
+    pieces = re.split(r"\\begin\{question\}", key)[1:]
+    for number, piece in zip(range(1, N_QUESTIONS + 1), pieces):
+        after = piece.split(r"\end{question}", 1)[1]
+        assert after.lstrip().startswith(r"\begin{answer}"), f"Q{number} has no answer"
+        assert r"\begin{pitfalls}" in after and r"\item" in after, f"Q{number} has no pitfalls"
+
+
+def test_answer_key_states_the_mean_convention_gradients():
+    key = " ".join(_answer_key().split())
+    for formula in [r"(\Yh - Y)/N", r"(\grad{\Yt}\mathcal{L})\T H", r"\had(1-H^2)",
+                    r"(\grad{\Ht}\mathcal{L})\T X", r"X W_h\T + b_h", "ETA = 0.3"]:
+        assert formula in key, formula
+
+
+# ------------------------------------------------------------------------------ LaTeX builds
+
+def test_template_builds_without_figures(latexmk, tmp_path):
+    work = _copy(TEMPLATE_DIR, tmp_path / "report_template")
+    log = _build(latexmk, work, "report.tex")
+    assert _figure_report(log) == {name: None for name in FIGURES}
+    assert "Figures not found yet" in log
+
+
+def test_template_builds_with_all_figures(latexmk, tmp_path):
+    work = _copy(TEMPLATE_DIR, tmp_path / "report_template")
+    names = sorted(FIGURES)
+    # half in report_template/figures/, half in assignment/figures/ (where the notebook writes),
+    # and one in both: report_template/figures/ wins
+    local, notebook = names[::2], names[1::2]
+    _make_figures(work / "figures", local + notebook[:1])
+    _make_figures(tmp_path / "assignment" / "figures", notebook)
+    log = _build(latexmk, work, "report.tex")
+    expected = {name: f"figures/{name}" for name in local + notebook[:1]}
+    expected.update({name: f"../assignment/figures/{name}" for name in notebook[1:]})
+    assert _figure_report(log) == expected
+    assert "Figures not found yet" not in log
+    assert "svm_table.tex" in log
+
+
+def test_template_rebuilds_when_the_notebook_makes_its_figures(latexmk, tmp_path):
+    work = _copy(TEMPLATE_DIR, tmp_path / "report_template")
+    assert set(_figure_report(_build(latexmk, work, "report.tex")).values()) == {None}
+    _make_figures(tmp_path / "assignment" / "figures", FIGURES)
+    log = _build(latexmk, work, "report.tex")
+    assert _figure_report(log) == {name: f"../assignment/figures/{name}" for name in FIGURES}
+
+
+def test_template_build_stops_at_the_first_error(latexmk, tmp_path):
+    work = _copy(TEMPLATE_DIR, tmp_path / "report_template")
+    tex = work / "report.tex"
+    tex.write_text(tex.read_text().replace(r"\begin{document}", "\\begin{document}\n\\nosuchmacro",
+                                           1))
+    proc = subprocess.run([latexmk, "-pdf", "report.tex"], cwd=work, capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, timeout=120)
+    assert proc.returncode != 0
+    assert "Undefined control sequence" in (work / "report.log").read_text(errors="replace")
+
+
+def test_answer_key_builds(latexmk, tmp_path):
+    work = _copy(ANSWER_KEY_DIR, tmp_path / "answer_key")
+    log = _build(latexmk, work, "answer_key.tex")
+    assert "Output written on answer_key.pdf" in log
+    assert not re.search(r"LaTeX Warning: (Reference|Citation) .* undefined", log)
