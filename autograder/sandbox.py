@@ -100,7 +100,7 @@ def _preexec(limits, uid):
 
 def _hidden_dirs(extra):
     """Folders the child must not see: the kit, home, temp, the grader's output and the submissions."""
-    dirs = {ROOT, Path.home(), Path(tempfile.gettempdir())} | {Path(p) for p in extra}
+    dirs = {ROOT, Path.home(), Path(tempfile.gettempdir()), Path("/tmp")} | {Path(p) for p in extra}
     return sorted({d.resolve() for d in dirs if d.exists()}, key=lambda p: len(p.parts))
 
 
@@ -114,7 +114,7 @@ def _bwrap_command(sandbox, python, hidden, uid):
     for keep in sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}, key=lambda p: len(p.parts)):
         cmd += ["--ro-bind", str(keep), str(keep)]
     # Mounted at a fixed path in the fresh /tmp: the real path's parents are private to the grader.
-    cmd += ["--tmpfs", "/tmp", "--bind", str(sandbox), BOX, "--chdir", BOX, "--setenv", "HOME", BOX,
+    cmd += ["--bind", str(sandbox), BOX, "--chdir", BOX, "--setenv", "HOME", BOX,
             "--setenv", "TMPDIR", BOX]
     if uid is not None:
         cmd += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
