@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import checks, grade
+from autograder import checks, grade, sandbox
 
 pytestmark = pytest.mark.grading
 ROOT = Path(__file__).resolve().parent.parent
@@ -155,3 +155,22 @@ def test_stock_otter_run_gives_the_reference_full_marks(tmp_path):
     results = json.loads((tmp_path / "results.json").read_text())
     scored = [t for t in results["tests"] if "score" in t]  # plus one "Public Tests" summary entry
     assert len(scored) == 13 and all(t["score"] == t["max_score"] for t in scored), scored
+
+
+@pytest.mark.skipif(not sandbox.bwrap_available(), reason="file-system isolation needs bubblewrap")
+def test_student_code_cannot_read_the_reference_nor_write_the_grades(tmp_path):
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    subs.mkdir()
+    _notebook(subs, "snoop", extra_cells=[
+        f"REFERENCE = {str(ROOT / 'autograder' / 'reference.py')!r}\nOUT = {str(out)!r}\n"
+        "def fit_svm(X, y):\n    return open(REFERENCE).read()\n"
+        "def sgd(params, grads, eta):\n    open(OUT + '/grades.csv', 'w').write('snoop,100')\n"])
+    shutil.copy(SAMPLES / "reference.ipynb", subs / "other.ipynb")
+    grade.grade_all(sorted(subs.iterdir()), out, jobs=2, progress=False)
+    grades = read_grades(out)
+    assert float(grades["other"]["total"]) == 100.0
+    row = scores(grades["snoop"])
+    assert row["fit_svm"] == 0 and row["sgd"] == 0
+    feedback = {t["name"]: t["output"] for t in json.loads((out / "snoop" / "results.json").read_text())["tests"]}
+    assert "FileNotFoundError" in feedback["fit_svm"] or "PermissionError" in feedback["fit_svm"]
+    assert "No such file" in feedback["sgd"] or "Permission" in feedback["sgd"] or "Read-only" in feedback["sgd"]
