@@ -75,3 +75,15 @@ def test_otter_zip_holds_hidden_tests_and_reference_but_the_release_does_not():
 def test_points_in_the_master_come_from_points_toml():
     nb = build.load_master(points={q: 1 for q in checks.ORDER})
     assert all("points: 1" in c.source for c in nb.cells if c.source.startswith("# BEGIN QUESTION"))
+
+
+def test_every_figure_the_notebook_saves_is_a_known_report_slot_and_vice_versa():
+    import re
+
+    from tp1_support import FIGURES
+
+    text = (ROOT / "solutions" / "tp1_ab.py").read_text()
+    names = set()
+    for name in re.findall(r'"([a-z0-9_{}]+\.(?:pdf|tex))"', text):
+        names |= {name.replace("{part}", f"part{i}") for i in range(1, 5)} if "{part}" in name else {name}
+    assert names == set(FIGURES)
