@@ -12,7 +12,6 @@ import functools
 import hashlib
 import json
 import os
-import queue
 import sys
 import threading
 import time
@@ -114,7 +113,7 @@ def _feedback(verdict):
     return lines
 
 
-def judge_all(run_result, program_notes):
+def judge_all(run_result):
     _, _, per_question = grading_inputs()
     results = {}
     for q in checks.QUESTIONS:
@@ -151,7 +150,7 @@ def judge_all(run_result, program_notes):
     return [results[qid] for qid in checks.ORDER]
 
 
-def grade_one(path, out_dir, worker=0, hide=(), isolate=True):
+def grade_one(path, out_dir, hide=(), isolate=True):
     sid = submission_id(path)
     start = time.monotonic()
     try:
@@ -160,10 +159,10 @@ def grade_one(path, out_dir, worker=0, hide=(), isolate=True):
         questions = [QuestionResult(qid, 0.0, checks.points(qid), f"✗ {e}") for qid in checks.ORDER]
         return SubmissionResult(sid, str(path), "unreadable", str(e), questions, seconds=time.monotonic() - start)
     arrays, request, _ = grading_inputs()
-    run = sandbox.run(program, arrays, request, worker=worker, hide=[out_dir, *hide], isolate=isolate)
+    run = sandbox.run(program, arrays, request, hide=[out_dir, *hide], isolate=isolate)
     definitions = run.results.get("_definitions", ({}, {}))[1]
     notes = program.notes + list(definitions.get("notes", []))[:20]
-    questions = judge_all(run, notes)
+    questions = judge_all(run)
     status, detail = ("graded", "") if run.status == "ok" else (run.status, run.detail)
     timed_out = [qid for qid, (_, meta) in run.results.items() if meta.get("status") == "timeout"]
     if timed_out and status == "graded":
@@ -228,27 +227,18 @@ def grade_all(paths, out_dir, jobs=1, isolate=True, progress=True, use_cache=Tru
     out_dir.mkdir(parents=True, exist_ok=True)
     hide = sorted({str(p.parent.resolve()) for p in paths})
     grading_inputs()  # once, before the threads
-    slots = queue.Queue()
-    for k in range(jobs):
-        slots.put(k)
     lock = threading.Lock()
     done = []
 
     def work(path):
-        cached = _cached(path, out_dir) if use_cache else None
-        if cached is not None:
-            result = cached
-        else:
-            worker = slots.get()
+        result = _cached(path, out_dir) if use_cache else None
+        if result is None:
             try:
-                result = grade_one(path, out_dir, worker, hide, isolate)
+                result = grade_one(path, out_dir, hide, isolate)
             except Exception as e:  # noqa: BLE001 - a grader bug must still leave a row
                 result = SubmissionResult(submission_id(path), str(path), "crashed",
                                           f"internal grader error: {type(e).__name__}: {e}",
                                           [QuestionResult(q, 0.0, checks.points(q), "not graded") for q in checks.ORDER])
-            finally:
-                if cached is None:
-                    slots.put(worker)
             write_submission(result, out_dir)
             (out_dir / result.submission / ".cache-key").write_text(_cache_key(path))
         with lock:

@@ -28,10 +28,6 @@ def _png(fig):
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def _grid_side():
-    return 40
-
-
 def decision_boundary_png(grid_values, title):
     """grid_values: (1600, 2) scores or (1600,) labels over the 40x40 grid of [-2, 2)^2."""
     from .data import circles_train

@@ -5,7 +5,7 @@ definitions and the grader's inputs. On Linux with bubblewrap (`bwrap`), the chi
 network, a read-only system, a private /tmp, its own PID namespace (nothing it starts outlives it),
 and a view of the file system where the kit's sources, the hidden tests, the reference, the grader's
 output folder and the other submissions do not exist. Run as root, it also drops to a user id of
-its own per worker, so it cannot signal the grader or write outside its folder. Elsewhere it runs
+its own per sandbox, so it cannot signal the grader or write outside its folder. Elsewhere it runs
 with resource limits only, and says so once.
 """
 import json
@@ -100,6 +100,7 @@ def _preexec(limits, uid):
 
 def _hidden_dirs(extra):
     """Folders the child must not see: the kit, home, temp, the grader's output and the submissions."""
+    # /tmp always: the fresh tmpfs there is where the sandbox folder is mounted (BOX).
     dirs = {ROOT, Path.home(), Path(tempfile.gettempdir()), Path("/tmp")} | {Path(p) for p in extra}
     return sorted({d.resolve() for d in dirs if d.exists()}, key=lambda p: len(p.parts))
 
@@ -157,7 +158,7 @@ def _read_results(out_dir, max_bytes):
     return results
 
 
-def run(program, inputs, request, limits=None, worker=0, hide=(), isolate=True):
+def run(program, inputs, request, limits=None, hide=(), isolate=True):
     """Run the probes of `request` on the submission's `program`; returns a RunResult."""
     limits = limits or Limits()
     use_bwrap = isolate and bwrap_available()
