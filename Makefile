@@ -20,7 +20,7 @@ demo: venv
 	$(PY) -m autograder grade examples/submissions --out $(OUT)
 
 test: venv
-	$(PY) -m pytest -q -n 2
+	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 assign: venv
 	$(PY) -m autograder assign
@@ -31,6 +31,7 @@ report: venv
 
 bench: venv
 	$(PY) benchmarks/reference_results.py
+	$(PY) benchmarks/engine_vs_otter.py
 
 clean:
 	rm -rf build

@@ -7,6 +7,8 @@ experiment cells: a 150-epoch training loop left in a notebook must not slow gra
 import ast
 import io
 import json
+import re
+import threading
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,8 +40,17 @@ class Program:
     notes: list = field(default_factory=list)
 
 
+RESERVED_IDS = {"grades.csv", "summary.html", "scores.png", "questions.png", "gradebook.csv"}  # the output folder's
+
+
 def submission_id(path):
-    return Path(path).stem
+    """The student id: the file name without its extension, made safe as a folder name, a link and a
+    spreadsheet cell (characters other than letters, digits and ._-+@ become _; no leading dot or
+    formula sign; never one of the output folder's own files)."""
+    sid = re.sub(r"[^\w.+@-]", "_", Path(path).stem)[:120] or "_"
+    if sid[0] in ".=+-@" or sid in RESERVED_IDS:
+        sid = "_" + sid
+    return sid
 
 
 def read_notebook(path):
@@ -118,6 +129,13 @@ def program_of(nb):
     return program
 
 
+# CPython 3.11's ast.parse keeps its recursion depth in shared state: two grading threads parsing
+# at once can fail with "AST constructor recursion depth mismatch".
+_AST_LOCK = threading.Lock()
+
+
 def load(path):
     """Program of the submission at path; raises UnreadableSubmission."""
-    return program_of(read_notebook(path))
+    nb = read_notebook(path)
+    with _AST_LOCK:
+        return program_of(nb)

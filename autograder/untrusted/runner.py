@@ -1,15 +1,17 @@
 """Runs INSIDE the sandbox, as the student's code does: nothing here is trusted by the grader.
 
 It executes the submission's definitions (program.json), then, question by question, the probe
-that calls the student's functions on the grader's inputs (inputs.npz), and writes what came back
+that calls the student's functions on the grader's inputs, and writes what came back
 as plain arrays and JSON into out/ (one pair of files per question, written as soon as the question
 is done, so a later crash or timeout loses nothing already measured). The grader judges those
-files in its own process; this folder never holds the hidden tests or the reference.
+files in its own process; this folder never holds the hidden tests or the reference. The warm
+worker (worker.py) calls run_job in a fresh process for each submission.
 """
 import json
 import os
+import random
 import signal
-import sys
+import time
 import traceback
 
 MAX_ERROR_CHARS = 1500
@@ -61,18 +63,13 @@ def _write_result(out_dir, qid, arrays, meta):
     os.replace(tmp, os.path.join(out_dir, f"{qid}.json"))
 
 
-def main():
+def run_job(request, inputs, out_dir="out"):
+    """Run the notebook's definitions (./program.json), then each question's probe; results go to out_dir."""
     import numpy as np
     import torch
 
-    torch.set_num_threads(1)
     import probes
 
-    with open("request.json") as f:
-        request = json.load(f)
-    with np.load("inputs.npz", allow_pickle=False) as f:
-        inputs = {k: f[k] for k in f.files}
-    out_dir = "out"
     os.makedirs(out_dir, exist_ok=True)
     signal.signal(signal.SIGALRM, _on_alarm)
 
@@ -94,9 +91,11 @@ def main():
         prefix = qid + "/"
         q_inputs = {k[len(prefix):]: v for k, v in inputs.items() if k.startswith(prefix)}
         arrays, meta = {}, {}
+        random.seed(question["seed"])
         torch.manual_seed(question["seed"])
         np.random.seed(question["seed"])
         signal.setitimer(signal.ITIMER_REAL, question["seconds"])
+        started = time.monotonic()
         try:
             probes.PROBES[qid](namespace, q_inputs, question.get("params", {}), arrays, meta)
             meta["status"] = "ok"
@@ -108,11 +107,5 @@ def main():
             meta["status"], meta["error"] = "error", _describe_error(e)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
+        meta["seconds"] = round(time.monotonic() - started, 3)  # for the timing benchmark only
         _write_result(out_dir, qid, probes.only_arrays(arrays), probes.only_json(meta))
-
-
-if __name__ == "__main__":
-    sys.path.insert(0, os.getcwd())
-    main()
-    sys.stdout.flush()
-    os._exit(0)  # every result is on disk; skip the interpreter's slow teardown of torch
