@@ -44,6 +44,14 @@ CATALOGUE = {m_id: Mistake(*fields) for m_id, fields in {
                              "is linear."),
     "forward_bias_missing": ("forward", "a bias left out",
                              "Your forward ignores a bias: htilde = X Wh^T + bh and ytilde = h Wy^T + by."),
+    "dtype_changed": ("forward", "dtype not preserved",
+                      "Your forward does not return the dtype of its input (float32 in must give float32 "
+                      "out, float64 in float64 out): compute with the tensors you receive, without "
+                      ".double() / .float() conversions."),
+    "outputs_incomplete": ("forward", "outputs dict incomplete",
+                           "Your outputs dict lacks some of the keys X, htilde, h, ytilde, yhat (or names "
+                           "them differently): backward reads every intermediate from it, under exactly "
+                           "these names."),
     # loss_accuracy
     "loss_summed": ("loss_accuracy", "loss summed over the batch",
                     "Your loss is N times the expected value: you summed over the batch, but L is the mean."),
@@ -77,6 +85,23 @@ CATALOGUE = {m_id: Mistake(*fields) for m_id, fields in {
     "bias_not_summed": ("backward", "bias gradient not summed over the batch",
                         "Your bias gradient has one row per example: sum it over the batch (dim=0, "
                         "keepdim=True) to get the (1, out) shape of the bias."),
+    "bias_grad_mean": ("backward", "bias gradient averaged over the batch (N times too small)",
+                       "Your bias gradients are exactly 1/N of the expected ones: dL/dytilde already holds "
+                       "the 1/N of the mean, so sum it over the batch (dim=0), do not average it again."),
+    "bias_grad_shape": ("backward", "bias gradient of shape (out,) instead of (1, out)",
+                        "Your bias gradient has the right values but shape (out,): sum with keepdim=True to "
+                        "keep the (1, out) shape of the bias."),
+    "dtype_changed_backward": ("backward", "gradients not in the dtype of the parameters",
+                               "Your gradients are not float32 for float32 parameters: compute with the "
+                               "tensors you receive, without .double() / .float() conversions (sgd would "
+                               "otherwise change the parameters' dtype)."),
+    "htilde_instead_of_h": ("backward", "htilde used instead of h in the gradient of Wy",
+                            "Your gradient of Wy uses htilde, the hidden layer before tanh: the output "
+                            "layer's input is h = tanh(htilde), so dWy = dytilde^T @ h."),
+    "grad_keys_renamed": ("backward", "gradients under other names",
+                          "Your backward returns its gradients under other keys (such as 'dWh'): return a "
+                          "dict with the parameters' own names Wh, bh, Wy, by, as sgd(params, grads, eta) "
+                          "pairs them by name."),
     "gradient_sign": ("backward", "gradients with the wrong sign",
                       "Your gradients have the opposite sign: dL/dytilde = (Yhat - Y) / N, not (Y - Yhat)."),
     # sgd
@@ -101,18 +126,36 @@ CATALOGUE = {m_id: Mistake(*fields) for m_id, fields in {
                                  "After your step the parameters are no longer leaf tensors (p = p - eta * "
                                  "p.grad builds a new tensor in the graph): update in place under "
                                  "torch.no_grad()."),
+    "autograd_params_new_tensors": ("sgd_autograd", "update makes new tensors without requires_grad",
+                                    "Your step replaces each parameter by a new tensor made under "
+                                    "torch.no_grad() (p = p - eta * p.grad): it no longer requires a "
+                                    "gradient, so the next backward cannot reach it. Update in place: "
+                                    "p -= eta * p.grad."),
     # torch.nn
     "nn_softmax_in_model": ("init_model", "SoftMax inside the model before cross-entropy",
                             "Your model ends with a SoftMax, but nn.CrossEntropyLoss expects logits and "
                             "applies the (log-)SoftMax itself: remove it from the model."),
     "nn_sigmoid": ("init_model", "Sigmoid instead of Tanh",
                    "Your model uses Sigmoid: the TP's network uses nn.Tanh()."),
+    "nn_no_activation": ("init_model", "no activation between the two Linear layers",
+                         "Your model has no activation between its Linear layers, so it is linear: put "
+                         "nn.Tanh() between them."),
+    "nn_other_activation": ("init_model", "another activation instead of Tanh",
+                            "Your model uses another activation (such as ReLU) than the TP's nn.Tanh()."),
     "nn_wrong_loss": ("init_model", "not a cross-entropy loss",
                       "Your loss is not the cross-entropy of logits: use nn.CrossEntropyLoss()."),
     "nn_grads_not_zeroed": ("sgd_nn", "gradients not zeroed in sgd_nn",
                             "Your sgd_nn does not zero the gradients: call model.zero_grad() after the step."),
     "nn_accuracy_percent": ("loss_accuracy_nn", "accuracy in percent",
                             "Your accuracy is 100 times the expected value: return a fraction in [0, 1]."),
+    "nn_softmax_before_loss": ("loss_accuracy_nn", "SoftMax applied before nn.CrossEntropyLoss",
+                               "Your loss is the cross-entropy of SoftMax(Ytilde): nn.CrossEntropyLoss "
+                               "takes the logits and applies the (log-)SoftMax itself, so pass Ytilde."),
+    "nn_loss_not_tensor": ("loss_accuracy_nn", "loss not returned as a tensor",
+                           "Your L is not a torch tensor (did you call .item()?): the training loop calls "
+                           "L.backward()."),
+    "sgd_nn_ignores_eta": ("sgd_nn", "sgd_nn ignores eta",
+                           "Your sgd_nn does not use the learning rate: the step is p -= eta * p.grad."),
     # torch.optim
     "optim_ignores_eta": ("init_model_optim", "optimizer ignores eta",
                           "Your optimizer's learning rate is not eta: torch.optim.SGD(model.parameters(), lr=eta)."),
@@ -122,8 +165,20 @@ CATALOGUE = {m_id: Mistake(*fields) for m_id, fields in {
     "optim_wrong_parameters": ("init_model_optim", "optimizer not over the model's parameters",
                                "Your optimizer does not hold exactly the returned model's parameters "
                                "(did you build a second model?)."),
+    # MNIST
+    "mnist_over_budget": ("MNIST_HPARAMS", "MNIST hyper-parameters over the CPU budget",
+                          "Your MNIST_HPARAMS ask for more computation (hidden units x epochs, or tiny "
+                          "batches) than the grader's CPU budget: the grader does not train that network. "
+                          "Fewer hidden units or epochs reach the same accuracy here."),
+    "mnist_diverged": ("mnist_accuracy", "MNIST training diverged",
+                       "With your MNIST_HPARAMS the training loss grows or becomes NaN: the learning rate "
+                       "eta is too large for this network; try 0.01 to 0.5."),
     # SVM
     "svm_linear_kernel": ("fit_svm", "linear kernel on Circles",
                           "Your SVM has a linear kernel: no straight line separates a disk from a ring. Try "
                           "the RBF kernel (or a polynomial of degree 2)."),
+    "svm_poly_odd_degree": ("fit_svm", "polynomial kernel of odd degree",
+                            "Your SVM's polynomial kernel has an odd degree (scikit-learn's default is 3) "
+                            "and coef0 = 0: it only sums odd monomials, which cannot tell a disk from the "
+                            "ring around it. Use degree=2, or the RBF kernel."),
 }.items()}

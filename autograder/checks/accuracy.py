@@ -3,11 +3,26 @@ student never saw (a Circles test set drawn at grading time, MNIST digits held o
 import numpy as np
 
 from ..data import circles_train, hidden_circles, mnist_split
-from .common import Verdict, as_scalar
+from .common import Verdict
 
 CIRCLES_HPARAMS = {"nh": 10, "eta": 0.3, "batch_size": 10, "epochs": 100}
+# Training runs from different seeds; the best counts. A single run of even the reference lands anywhere
+# in [0.82, 0.94] (initialisation, batch order, a hidden set of 200 points): the best of 3 separates
+# working implementations from broken ones (benchmarks/calibrate_thresholds.py).
+CIRCLES_RUNS = 3
 HPARAM_KEYS = ("nh", "eta", "batch_size", "epochs")
-MAX_MNIST_WORK = 4000 * 784 * 3000 * 40  # samples x inputs x hidden units x epochs: ~1 min of CPU
+# The CPU cost of one MNIST epoch, measured on the reference (torch, one thread): seconds per
+# sample x input x hidden unit, and per optimizer step (so tiny batches count too). A little above
+# what was measured: the budget must refuse what would run into the probe's time limit.
+MNIST_COST = {"per_weight": 8e-11, "per_step": 3.5e-4}
+MNIST_MAX_SECONDS = 20.0  # the estimated training time allowed; the reference needs about 1 s
+MNIST_TRAIN_SIZE, MNIST_INPUTS = 4000, 784
+
+
+def mnist_seconds(n, nx, nh, batch_size, epochs, cost=MNIST_COST):
+    """The estimated CPU seconds of training on MNIST (the probe computes the same estimate)."""
+    steps = -(-n // max(1, batch_size))
+    return epochs * (n * nx * nh * cost["per_weight"] + steps * cost["per_step"])
 
 
 def _grid():
@@ -32,27 +47,45 @@ def circles_accuracy_inputs(seed):
     Xtrain, Ytrain = circles_train()
     Xhidden, _ = hidden_circles(seed)
     return ({"Xtrain": Xtrain, "Ytrain": Ytrain, "Xhidden": Xhidden, "Xgrid": _grid()},
-            dict(CIRCLES_HPARAMS, seed=seed))
+            dict(CIRCLES_HPARAMS, seed=seed, runs=CIRCLES_RUNS))
+
+
+def circles_run_accuracies(out, labels, runs):
+    """The accuracy of each training run on the hidden set: None for a run whose predictions have the
+    wrong shape, 0 for a run that diverged (NaN or inf)."""
+    accuracies = []
+    for run in range(runs):
+        Yhat = out.get(f"run{run}.Yhat_hidden")
+        if Yhat is None or Yhat.shape != (len(labels), 2):
+            accuracies.append(None)
+        elif not np.all(np.isfinite(Yhat)):
+            accuracies.append(0.0)
+        else:
+            accuracies.append(float((Yhat.argmax(1) == labels).mean()))
+    return accuracies
 
 
 def judge_circles_accuracy(arrays_in, params, out, meta, thresholds):
     v = Verdict()
     _, labels = hidden_circles(params["seed"])
-    Yhat = out.get("Yhat_hidden")
-    if Yhat is None or Yhat.shape != (len(labels), 2):
-        v.add("accuracy on a hidden Circles test set", 1, False,
-              "the trained network's forward did not return a (200, 2) tensor on the hidden test set")
+    accuracies = circles_run_accuracies(out, labels, params["runs"])
+    what = "accuracy on a hidden Circles test set"
+    if any(a is None for a in accuracies):
+        v.add(what, 1, False, f"the trained network's forward did not return a ({len(labels)}, 2) tensor on the "
+              "hidden test set")
         return v
-    if not np.all(np.isfinite(Yhat)):
-        v.add("accuracy on a hidden Circles test set", 1, False,
-              "training diverged: the outputs on the hidden test set contain NaN or inf")
+    best = int(np.argmax(accuracies))
+    acc = accuracies[best]
+    if acc == 0.0 and not np.all(np.isfinite(out[f"run{best}.Yhat_hidden"])):
+        v.add(what, 1, False, "training diverged: the outputs on the hidden test set contain NaN or inf")
         return v
-    acc = float((Yhat.argmax(1) == labels).mean())
-    v.figures = {"train_loss": out.get("train_loss"), "Yhat_grid": out.get("Yhat_grid"), "accuracy": acc}
-    v.notes.append(f"The grader trained your Part-1 functions ({params['epochs']} epochs, batches of "
-                   f"{params['batch_size']}, eta = {params['eta']}, nh = {params['nh']}): accuracy "
-                   f"{acc:.3f} on a hidden Circles test set of {len(labels)} points.")
-    return _accuracy_verdict(v, "accuracy on a hidden Circles test set", acc, thresholds)
+    v.figures = {"train_loss": out.get(f"run{best}.train_loss"), "Yhat_grid": out.get(f"run{best}.Yhat_grid"),
+                 "accuracy": acc}
+    v.notes.append(f"The grader trained your Part-1 functions {params['runs']} times from different seeds "
+                   f"({params['epochs']} epochs, batches of {params['batch_size']}, eta = {params['eta']}, "
+                   f"nh = {params['nh']}) and kept the best run: accuracy {acc:.3f} on a hidden Circles test set "
+                   f"of {len(labels)} points (the runs: {', '.join(f'{a:.3f}' for a in accuracies)}).")
+    return _accuracy_verdict(v, what, acc, thresholds)
 
 
 def mnist_hparams_inputs(seed):
@@ -75,27 +108,37 @@ def _valid_hparams(meta):
             return None, f"MNIST_HPARAMS[{k!r}] must be a positive integer, it is {hp[k]:g}"
     if not 0 < hp["eta"] < 100:
         return None, f"MNIST_HPARAMS['eta'] must be a positive learning rate, it is {hp['eta']:g}"
-    if 4000 * 784 * hp["nh"] * hp["epochs"] > MAX_MNIST_WORK:
-        return None, (f"nh = {hp['nh']:g} with {hp['epochs']:g} epochs needs more than the grader's CPU "
-                      "budget for MNIST; choose fewer hidden units or epochs")
+    seconds = mnist_seconds(MNIST_TRAIN_SIZE, MNIST_INPUTS, hp["nh"], hp["batch_size"], hp["epochs"])
+    if seconds > MNIST_MAX_SECONDS:
+        return None, (f"nh = {hp['nh']:g}, batch_size = {hp['batch_size']:g} and {hp['epochs']:g} epochs need "
+                      f"about {seconds:.0f} s of CPU, more than the grader's budget of {MNIST_MAX_SECONDS:.0f} s "
+                      "for MNIST (the TP's nh = 100, batches of 32, 15 epochs need about 1 s)")
     return hp, ""
 
 
 def judge_mnist_hparams(arrays_in, params, out, meta):
     v = Verdict()
     hp, problem = _valid_hparams(meta)
-    v.add("a dict of nh, eta, batch_size, epochs with valid values", 1, hp is not None, problem)
+    if not v.add("a dict of nh, eta, batch_size, epochs with valid values", 1, hp is not None, problem):
+        if "CPU" in problem:
+            v.diagnose("mnist_over_budget")
     return v
 
 
 def mnist_accuracy_inputs(seed):
     Xtrain, ytrain, Xtest, _ = mnist_split()
-    return {"Xtrain": Xtrain, "ytrain": ytrain, "Xhidden": Xtest}, {"seed": seed}
+    return ({"Xtrain": Xtrain, "ytrain": ytrain, "Xhidden": Xtest},
+            {"seed": seed, "max_seconds": MNIST_MAX_SECONDS, "cost": MNIST_COST})
 
 
 def judge_mnist_accuracy(arrays_in, params, out, meta, thresholds):
     v = Verdict()
     *_, ytest = mnist_split()
+    if meta.get("over_budget"):
+        v.add("accuracy on held-out MNIST digits", 1, False,
+              f"not trained: MNIST_HPARAMS need about {meta.get('estimated_seconds', 0):.0f} s of CPU, more than "
+              f"the grader's budget of {params['max_seconds']:.0f} s (see MNIST_HPARAMS)")
+        return v
     predictions = out.get("predictions")
     if predictions is None or predictions.shape != ytest.shape:
         v.add("accuracy on held-out MNIST digits", 1, False,
@@ -105,7 +148,15 @@ def judge_mnist_accuracy(arrays_in, params, out, meta, thresholds):
     v.figures = {"train_loss": out.get("train_loss"), "accuracy": acc}
     v.notes.append(f"The grader trained your Part-4 functions with your MNIST_HPARAMS: accuracy {acc:.3f} "
                    f"on {len(ytest)} held-out digits.")
-    return _accuracy_verdict(v, "accuracy on held-out MNIST digits", acc, thresholds)
+    _accuracy_verdict(v, "accuracy on held-out MNIST digits", acc, thresholds)
+    losses = out.get("train_loss")
+    if v.fraction < 1 and losses is not None and len(losses):
+        if not np.all(np.isfinite(losses)) or losses[-1] > 2 * np.log(10):  # worse than guessing uniformly
+            v.diagnose("mnist_diverged")
+        elif losses[-1] > 0.9 * losses[0]:
+            v.notes.append(f"The training loss hardly decreased (first epoch {losses[0]:.3f}, last {losses[-1]:.3f}): "
+                           "does the optimizer step the parameters of the model that is trained?")
+    return v
 
 
 def fit_svm_inputs(seed):
@@ -124,7 +175,11 @@ def judge_fit_svm(arrays_in, params, out, meta, thresholds):
               "label per test point")
         return v
     acc = float((predictions.reshape(-1) == labels).mean())
-    if meta.get("kernel") == "linear":
-        v.diagnose("svm_linear_kernel")
     v.figures = {"grid_predictions": out.get("grid_predictions"), "accuracy": acc}
-    return _accuracy_verdict(v, "accuracy on a hidden Circles test set", acc, thresholds)
+    _accuracy_verdict(v, "accuracy on a hidden Circles test set", acc, thresholds)
+    if v.fraction < 1:
+        if meta.get("kernel") == "linear":
+            v.diagnose("svm_linear_kernel")
+        elif meta.get("kernel") == "poly" and meta.get("degree", 0) % 2 == 1 and meta.get("coef0", 0) == 0:
+            v.diagnose("svm_poly_odd_degree")
+    return v

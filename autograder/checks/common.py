@@ -37,13 +37,14 @@ class Verdict:
         return sum(c.weight for c in self.checks if c.passed) / total if total else 0.0
 
 
-def rel_error(x, y):
+def rel_error(x, y, floor=1e-8):
     """Max relative error, as in CS231n's gradient checks. Entries far smaller than the largest one
-    are compared at a thousandth of its scale: a sum that cancels to ~0 in float32 is not an error."""
+    are compared at a thousandth of its scale: a sum that cancels to ~0 in float32 is not an error;
+    entries below `floor` are compared at `floor`."""
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     if not x.size:
         return 0.0
-    floor = max(1e-8, 1e-3 * float(np.max(np.abs(y))))
+    floor = max(floor, 1e-3 * float(np.max(np.abs(y))))
     return float(np.max(np.abs(x - y) / np.maximum(floor, np.abs(x) + np.abs(y))))
 
 
@@ -61,6 +62,19 @@ def type_of(meta, key):
     return (meta.get(key) or {}).get("type", "nothing")
 
 
+def is_tensor(meta, key):
+    """Whether the probe found a real torch.Tensor (isinstance, not a type name that says so)."""
+    return bool((meta.get(key) or {}).get("is_tensor"))
+
+
+def dtype_of(arrays, meta, key):
+    """The dtype of a returned tensor: the recorded array's (real data), when the description agrees."""
+    a, described = arrays.get(key), (meta.get(key) or {}).get("dtype")
+    if a is None or described in ("bfloat16", "float16"):  # the probe records those as float32
+        return described
+    return str(a.dtype) if described == str(a.dtype) else f"{a.dtype} (described as {described})"
+
+
 def value(arrays, key):
     """The recorded array, or None when the function returned something that is not numeric."""
     return arrays.get(key)
@@ -74,17 +88,61 @@ def as_scalar(a):
 
 
 def describe_mismatch(name, got, expected):
-    """Say how an output is wrong without printing the hidden expected values wholesale."""
+    """Say how an output is wrong without printing the hidden expected values wholesale: its shape,
+    or the largest relative error and, as a small example, the one entry where it occurs."""
     got, expected = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
     if got.shape != expected.shape:
         return f"{name} has shape {got.shape}, expected {expected.shape}"
     if not np.all(np.isfinite(got)):
         return f"{name} contains NaN or inf"
-    return f"{name} is wrong: max relative error {rel_error(got, expected):.2g}"
+    text = f"{name} is wrong: max relative error {rel_error(got, expected):.2g}"
+    if got.size > 1:
+        index = np.unravel_index(np.argmax(np.abs(got - expected)), got.shape)
+        text += (f" (e.g. entry {list(map(int, index))}: yours {got[index]:.4g}, expected "
+                 f"{expected[index]:.4g})")
+    return text
 
 
-def ratio(got, expected):
-    """The single factor c with got == c * expected, if there is one (else None)."""
+def numerical_gradient(f, x, h=1e-5):
+    """Centred finite differences (f(x + h e_i) - f(x - h e_i)) / 2h of a scalar function f at x,
+    in float64: the gradient check of CS231n. f receives a float64 array of x's shape."""
+    x = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        old = x[index]
+        x[index] = old + h
+        plus = float(f(x))
+        x[index] = old - h
+        minus = float(f(x))
+        x[index] = old
+        grad[index] = (plus - minus) / (2 * h)
+    return grad
+
+
+def fd_resolution(f_value):
+    """The smallest gradient entry that centred differences (h = 1e-5) resolve in float64: their
+    rounding noise is ~eps |f| / h = 2e-11 |f|; entries are compared at no less than 1e-5 |f|."""
+    return 1e-5 * max(1.0, abs(float(f_value)))
+
+
+def grad_check(f, params, analytic, h=1e-5):
+    """The relative error (rel_error) of each analytic gradient against the centred finite-difference
+    gradient of the scalar function f(params) -> float, where params is a dict of arrays.
+
+    Returns {name: rel_error}, inf for a wrong shape; in float64 a right gradient gives ~1e-7 or
+    less, a wrong one ~1e-1."""
+    params = {name: np.asarray(p, dtype=np.float64) for name, p in params.items()}
+    floor = fd_resolution(f(params))
+    errors = {}
+    for name in params:
+        numerical = numerical_gradient(lambda v, name=name: f({**params, name: v}), params[name], h)
+        got = np.asarray(analytic[name], dtype=np.float64)
+        errors[name] = rel_error(got, numerical, floor) if got.shape == numerical.shape else float("inf")
+    return errors
+
+
+def ratio(got, expected, tol=1e-5):
+    """The single factor c with got == c * expected (to the relative error tol), if there is one (else None)."""
     got, expected = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
     if got.shape != expected.shape or not np.all(np.isfinite(got)):
         return None
@@ -92,4 +150,4 @@ def ratio(got, expected):
     if not mask.any():
         return None
     c = float(np.median(got[mask] / expected[mask]))
-    return c if close(got, c * expected, 1e-5) else None
+    return c if close(got, c * expected, tol) else None

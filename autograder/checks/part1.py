@@ -9,7 +9,8 @@ import numpy as np
 import torch
 
 from .. import reference as ref
-from .common import Verdict, as_scalar, close, describe_mismatch, ratio, shape_of, type_of, value
+from .common import (Verdict, as_scalar, close, describe_mismatch, dtype_of, fd_resolution, is_tensor,
+                     numerical_gradient, ratio, rel_error, shape_of, type_of, value)
 
 PARAMS = ("Wh", "bh", "Wy", "by")
 OUTPUTS = ("X", "htilde", "h", "ytilde", "yhat")
@@ -98,18 +99,30 @@ def judge_init_params(arrays_in, params, out, meta):
 
 # --- forward ----------------------------------------------------------------------------------
 
+FORWARD_CASES = {  # case: (N, nx, nh, ny), dtype, what the feedback calls it
+    "small": ((7, 3, 5, 4), torch.float32, "N=7, nx=3, nh=5, ny=4"),
+    "tp": ((10, 2, 10, 2), torch.float32, "the TP's sizes"),
+    "f64": ((6, 3, 5, 4), torch.float64, "float64 inputs"),
+    "large": ((5, 3, 5, 4), torch.float32, "logits of +-1000"),
+    "negative": ((5, 3, 5, 4), torch.float32, "logits all near -1000"),
+}
+STABILITY_CASES = ("large", "negative")
+
+
 def forward_inputs(seed):
     g = torch.Generator().manual_seed(seed)
     arrays, cases = {}, {}
-    for case, (N, nx, nh, ny), dtype, scale in (("small", SIZES["small"], torch.float32, 1.0),
-                                                ("tp", SIZES["tp"], torch.float32, 1.0),
-                                                ("f64", (6, 3, 5, 4), torch.float64, 1.0),
-                                                ("large", (5, 3, 5, 4), torch.float32, 300.0)):
+    for case, ((N, nx, nh, ny), dtype, _) in FORWARD_CASES.items():
         P = random_params(g, nx, nh, ny, dtype)
-        if case == "large":  # logits of several hundred: exp overflows without the max shift
-            P["Wy"] = P["Wy"] * scale
+        X = torch.randn(N, nx, generator=g, dtype=dtype)
+        if case == "large":  # exp(1000) overflows: the largest logit is exactly +-1000
+            P["by"] = torch.zeros(1, ny, dtype=dtype)
+            logits = ref.forward({k: t.double() for k, t in P.items()}, X.double())[1]["ytilde"]
+            P["Wy"] = (P["Wy"].double() * 1000 / logits.abs().max()).to(dtype)
+        elif case == "negative":  # exp(-1000) underflows to 0: 0 / 0 without the max shift
+            P["by"] = torch.full((1, ny), -1000.0, dtype=dtype)
         put(arrays, case, P)
-        arrays[f"{case}.X"] = torch.randn(N, nx, generator=g, dtype=dtype).numpy()
+        arrays[f"{case}.X"] = X.numpy()
         cases[case] = [N, nx, nh, ny]
     return arrays, {"cases": cases}
 
@@ -120,33 +133,51 @@ def _softmax(z, dim):
 
 def judge_forward(arrays_in, params, out, meta):
     v = Verdict()
+    overflow = False  # NaN or inf for huge logits
     for case, (N, nx, nh, ny) in params["cases"].items():
         P, X = tensors(arrays_in, case, PARAMS), torch.from_numpy(arrays_in[f"{case}.X"])
         expected_Yhat, expected = ref.forward({k: t.double() for k, t in P.items()}, X.double())
         got = value(out, f"{case}.Yhat")
-        label = {"small": "N=7, nx=3, nh=5, ny=4", "tp": "the TP's sizes", "f64": "float64 inputs",
-                 "large": "very large logits"}[case]
+        label = FORWARD_CASES[case][2]
+        stability = case in STABILITY_CASES
+        weight = 1 if stability else 2
+        if meta.get(f"{case}.error"):
+            v.add(f"Yhat ({label})", weight, False, f"forward raised {meta[f'{case}.error']} ({label})")
+            continue
         if got is None or got.shape != (N, ny):
             shape = shape_of(meta, f"{case}.Yhat")
-            v.add(f"Yhat ({label})", 2, False, f"Yhat ({label}) is a {type_of(meta, f'{case}.Yhat')}"
+            v.add(f"Yhat ({label})", weight, False, f"Yhat ({label}) is a {type_of(meta, f'{case}.Yhat')}"
                   + (f" of shape {shape}" if shape is not None else "") + f", expected a tensor of shape ({N}, {ny})")
             continue
-        if case == "f64":
-            v.add("keeps float64", 0.5, meta[f"{case}.Yhat"].get("dtype") == "float64",
-                  "with float64 inputs Yhat must be float64 (do not convert to float32)")
+        if case in ("small", "f64"):
+            want = str(FORWARD_CASES[case][1]).replace("torch.", "")
+            dtype = dtype_of(out, meta, f"{case}.Yhat")
+            if not v.add(f"keeps {want}", 0.5, dtype == want and is_tensor(meta, f"{case}.Yhat"),
+                         f"with {want} inputs Yhat must be a {want} tensor, it is {dtype} "
+                         f"(compute in the dtype of X, do not convert)"):
+                v.diagnose("dtype_changed")
         tol = 1e-9 if case == "f64" else 1e-3
-        if case == "large" and not np.all(np.isfinite(got)):
-            v.diagnose("softmax_unstable")
-        if v.add(f"Yhat ({label})", 2, close(got, expected_Yhat.numpy(), tol),
-                 describe_mismatch(f"Yhat ({label})", got, expected_Yhat.numpy())):
-            pass
-        elif case != "large":
+        if stability and not np.all(np.isfinite(got)):
+            overflow = True
+        if not v.add(f"Yhat ({label})", weight, close(got, expected_Yhat.numpy(), tol),
+                     describe_mismatch(f"Yhat ({label})", got, expected_Yhat.numpy())) and not stability:
             _diagnose_forward(v, P, X, got, expected)
-        inter = [name for name in ("htilde", "h", "ytilde")
-                 if not close(out.get(f"{case}.outputs.{name}", np.empty(0)), expected[name].numpy(), max(tol, 1e-5))]
-        if case != "large":
-            v.add(f"outputs dict ({label})", 0.5, not inter,
-                  "outputs must hold X, htilde, h, ytilde, yhat; wrong or missing: " + ", ".join(inter))
+        if stability:
+            continue
+        d = meta.get(f"{case}.outputs") or {}
+        keys = d.get("keys", []) if d.get("is_dict") else []
+        missing = [name for name in OUTPUTS if name not in keys]
+        wrong = [name for name in OUTPUTS if name in keys and not close(
+            out.get(f"{case}.outputs.{name}", np.empty(0)), expected[name].numpy(), max(tol, 1e-5))]
+        if not v.add(f"outputs dict ({label})", 0.5, not missing and not wrong,
+                     "outputs must be a dict holding X, htilde, h, ytilde, yhat"
+                     + (f"; missing: {', '.join(missing)}" if missing else "")
+                     + (f"; wrong: {', '.join(wrong)}" if wrong else "")):
+            if missing:
+                v.diagnose("outputs_incomplete")
+    if overflow and not set(v.mistakes) - {"outputs_incomplete", "dtype_changed"}:
+        # Only when nothing else explains it: a SoftMax over the wrong axis also gives 0 / 0 there.
+        v.diagnose("softmax_unstable")
     return v
 
 
@@ -193,12 +224,16 @@ def judge_loss_accuracy(arrays_in, params, out, meta):
         L_ref, acc_ref = ref.loss_accuracy(Yhat.double(), Y.double())
         L_ref = float(L_ref)
         L, acc = as_scalar(value(out, f"{case}.L")), as_scalar(value(out, f"{case}.acc"))
+        if meta.get(f"{case}.error"):
+            v.add(f"L ({case})", 2, False, f"loss_accuracy raised {meta[f'{case}.error']} for a batch of {N} "
+                  f"examples and {ny} classes")
+            v.add(f"acc ({case})", 1, False, "")
+            continue
         if case == "small":
-            if not v.add("L is a 0-dim tensor", 0.5, type_of(meta, "small.L") == "torch.Tensor"
-                         and shape_of(meta, "small.L") == (),
+            if not v.add("L is a 0-dim tensor", 0.5, is_tensor(meta, "small.L") and shape_of(meta, "small.L") == (),
                          f"L must be a 0-dim tensor, it is a {type_of(meta, 'small.L')}"
                          + (f" of shape {shape_of(meta, 'small.L')}" if shape_of(meta, 'small.L') else "")):
-                if type_of(meta, "small.L") != "torch.Tensor":
+                if not is_tensor(meta, "small.L"):
                     v.diagnose("loss_not_tensor")
         if v.add(f"L ({case})", 2, L is not None and abs(L - L_ref) <= 1e-5 * max(1, abs(L_ref)),
                  f"L for a batch of {N} examples and {ny} classes is "
@@ -220,12 +255,20 @@ def judge_loss_accuracy(arrays_in, params, out, meta):
 
 # --- backward ---------------------------------------------------------------------------------
 
+# Centred differences (h = 1e-5, entries compared at no less than fd_resolution) of a right gradient
+# are within ~1e-7 of it in float64; a wrong gradient is off by ~1e-1.
+FD_TOL = 1e-5
+BACKWARD_CASES = {  # case: (N, nx, nh, ny), dtype
+    "small": ((7, 3, 5, 4), torch.float64),
+    "tp": ((10, 2, 10, 2), torch.float64),
+    "f32": ((6, 4, 3, 5), torch.float32),
+}
+
+
 def backward_inputs(seed):
     g = torch.Generator().manual_seed(seed)
     arrays, cases = {}, {}
-    for case, (N, nx, nh, ny), dtype in (("small", SIZES["small"], torch.float64),
-                                         ("tp", SIZES["tp"], torch.float64),
-                                         ("f32", (6, 4, 3, 5), torch.float32)):
+    for case, ((N, nx, nh, ny), dtype) in BACKWARD_CASES.items():
         P = random_params(g, nx, nh, ny, dtype)
         X = torch.randn(N, nx, generator=g, dtype=dtype)
         _, outputs = ref.forward(P, X)
@@ -234,6 +277,31 @@ def backward_inputs(seed):
         arrays[f"{case}.Y"] = one_hot(g, N, ny, dtype).numpy()
         cases[case] = [N, nx, nh, ny]
     return arrays, {"cases": cases}
+
+
+def mean_cross_entropy(P, X, Y):
+    """The loss whose gradients backward returns, through the reference's forward."""
+    Yhat, _ = ref.forward(P, X)
+    return -(Y * torch.log(Yhat)).sum(dim=1).mean()
+
+
+def expected_gradients(P, X, Y):
+    """The gradients of the mean loss at P, in float64, two independent ways: autograd, and centred
+    finite differences (CS231n's gradient check), and the entry size the latter resolves."""
+    P = {k: torch.as_tensor(t).double() for k, t in P.items()}
+    X, Y = torch.as_tensor(X).double(), torch.as_tensor(Y).double()
+    leaves = {k: t.clone().requires_grad_(True) for k, t in P.items()}
+    L = mean_cross_entropy(leaves, X, Y)
+    L.backward()
+    autograd = {k: t.grad.numpy() for k, t in leaves.items()}
+
+    def loss(arrays):
+        return float(mean_cross_entropy({k: torch.from_numpy(a) for k, a in arrays.items()}, X, Y))
+
+    numerical = {k: numerical_gradient(lambda a, k=k: loss({**{n: t.numpy() for n, t in P.items()}, k: a}),
+                                       P[k].numpy())
+                 for k in P}
+    return autograd, numerical, fd_resolution(L.item())
 
 
 def _alternative_gradients(P, O, Y):
@@ -245,6 +313,7 @@ def _alternative_gradients(P, O, Y):
         "missing_tanh_derivative": {"Wh": back.T @ O["X"], "bh": back.sum(0, keepdim=True)},
         "tanh_derivative_of_htilde": {"Wh": (back * (1 - O["htilde"] ** 2)).T @ O["X"],
                                       "bh": (back * (1 - O["htilde"] ** 2)).sum(0, keepdim=True)},
+        "htilde_instead_of_h": {"Wy": d_y.T @ O["htilde"]},
     }
     d_h = back * (1 - O["h"] ** 2)
     alternatives["h_instead_of_x"] = {"Wh": d_h.T @ O["h"]}
@@ -252,46 +321,100 @@ def _alternative_gradients(P, O, Y):
     return alternatives
 
 
+def _renamed_keys(keys):
+    """Keys such as dWh, grad_Wh, d_wh: the gradients under other names."""
+    lowered = [str(k).lower() for k in keys]
+    return [k for k, low in zip(keys, lowered) if low not in {n.lower() for n in PARAMS}
+            and any(low.endswith(n.lower()) for n in PARAMS)]
+
+
 def judge_backward(arrays_in, params, out, meta, summed_credit=0.0):
     v = Verdict()
-    factors = []
+    all_summed = True  # every gradient exactly N times the expected one: the summed-loss convention
+    explained = set()  # the gradients whose mismatch the feedback has described in full
     for case, (N, nx, nh, ny) in params["cases"].items():
         P, O = tensors(arrays_in, case, PARAMS), tensors(arrays_in, case, OUTPUTS)
         Y = torch.from_numpy(arrays_in[f"{case}.Y"])
-        expected = ref.backward({k: t.double() for k, t in P.items()}, {k: t.double() for k, t in O.items()}, Y.double())
-        if not (meta.get(f"{case}.grads") or {}).get("is_dict"):
-            v.add(f"gradients ({case})", 4, False, f"backward must return a dict of gradients, it returned "
-                  f"{(meta.get(f'{case}.grads') or {}).get('type', 'nothing')}")
+        P64, O64 = {k: t.double() for k, t in P.items()}, {k: t.double() for k, t in O.items()}
+        autograd, numerical, resolution = expected_gradients(P64, O64["X"], Y.double())
+        grads_meta = meta.get(f"{case}.grads") or {}
+        if meta.get(f"{case}.error"):
+            all_summed = False
+            v.add(f"gradients ({case})", 4, False, f"backward raised {meta[f'{case}.error']} for "
+                  f"N={N}, nx={nx}, nh={nh}, ny={ny}")
             continue
-        tol = 1e-7 if case != "f32" else 1e-3
-        alternatives = _alternative_gradients({k: t.double() for k, t in P.items()},
-                                              {k: t.double() for k, t in O.items()}, Y.double())
+        if not grads_meta.get("is_dict"):
+            all_summed = False
+            v.add(f"gradients ({case})", 4, False, f"backward must return a dict of gradients, it returned "
+                  f"{grads_meta.get('type', 'nothing')}")
+            continue
+        keys = grads_meta.get("keys", [])
+        if not set(PARAMS) & set(keys):
+            all_summed = False
+            v.add(f"gradients ({case})", 4, False, f"the gradients must be a dict with the keys Wh, bh, Wy, by; "
+                  f"its keys are {', '.join(map(str, keys)) or 'none'}")
+            if _renamed_keys(keys):
+                v.diagnose("grad_keys_renamed")
+            continue
+        tol = 1e-6 if case != "f32" else 1e-3  # float64: a right gradient is ~1e-8 off, a wrong one ~1e-1
+        alternatives = _alternative_gradients(P64, O64, Y.double())
+        sizes = f"N={N}, nx={nx}, nh={nh}, ny={ny}"
         for name in PARAMS:
-            got, want = value(out, f"{case}.grads.{name}"), expected[name].numpy()
+            got, want = value(out, f"{case}.grads.{name}"), autograd[name]
             if got is None:
-                v.add(f"d{name} ({case})", 1, False, f"the gradient of {name} is missing or not a tensor")
+                all_summed = False
+                if name in keys:
+                    message = f"the gradient of {name} is not a tensor ({type_of(meta, f'{case}.grads.{name}')})"
+                else:
+                    message = f"the gradients have no {name!r} (their keys: {', '.join(map(str, keys))})"
+                v.add(f"d{name} ({case})", 1, False, message)
                 continue
-            if v.add(f"d{name} ({case})", 1, close(got, want, tol), describe_mismatch(f"d{name} ({case})", got, want)):
+            fd_error = rel_error(got, numerical[name], resolution) if got.shape == want.shape else float("inf")
+            if name in explained:  # said once in full, for the first sizes where it is wrong
+                message = (f"d{name} ({sizes}) is wrong too" + (f": max relative error {rel_error(got, want):.2g}"
+                                                                if got.shape == want.shape else f": shape {got.shape}"))
+            else:
+                message = describe_mismatch(f"d{name} ({sizes})", got, want) + (
+                    f"; against a finite-difference gradient check: relative error {fd_error:.2g}"
+                    if np.isfinite(fd_error) else "")
+            if v.add(f"d{name} ({case})", 1, close(got, want, tol) and fd_error < max(tol, FD_TOL), message):
+                all_summed = False
                 continue
-            c = ratio(got, want)
-            if c is not None:
-                factors.append(c / N)
-                if abs(c - N) < 1e-6 * N and N > 1:
-                    v.diagnose("grad_summed")
-                elif abs(c + 1) < 1e-6:
-                    v.diagnose("gradient_sign")
-            if got.shape == want.T.shape and got.shape != want.shape and close(got.T, want, tol):
-                v.diagnose("gradient_transposed")
-            for mistake, alt in alternatives.items():
-                if name in alt and close(got, alt[name].numpy(), 1e-5):
-                    v.diagnose(mistake)
+            explained.add(name)
+            _diagnose_gradient(v, name, got, want, N, tol, alternatives)
+            c = ratio(got, want, max(tol, 1e-5))
+            all_summed &= c is not None and abs(c - N) <= max(tol, 1e-6) * N
         if case == "f32":
-            dtypes = {(meta.get(f"f32.grads.{n}") or {}).get("dtype") for n in PARAMS}
-            v.add("keeps float32", 0.5, dtypes == {"float32"}, "with float32 inputs the gradients must be float32")
-    if v.mistakes == ["grad_summed"] and factors and all(abs(f - 1) < 1e-6 for f in factors):
+            dtypes = {dtype_of(out, meta, f"f32.grads.{n}") for n in PARAMS if f"f32.grads.{n}" in out}
+            if not v.add("keeps float32", 0.5, dtypes == {"float32"},
+                         "with float32 inputs the gradients must be float32, they are "
+                         + ", ".join(sorted(dtypes))) and dtypes:
+                v.diagnose("dtype_changed_backward")
+    if v.mistakes == ["grad_summed"] and all_summed:
         # Consistently the gradient of the summed loss: a convention, whose credit is a setting.
         v.credit_override = summed_credit
     return v
+
+
+def _diagnose_gradient(v, name, got, want, N, tol, alternatives):
+    if got.shape == want.T.shape and got.shape != want.shape and close(got.T, want, tol):
+        v.diagnose("gradient_transposed")
+        return
+    if name in ("bh", "by") and got.shape == want.shape[1:] and close(got.reshape(want.shape), want, tol):
+        v.diagnose("bias_grad_shape")
+        return
+    c, tol = ratio(got, want, max(tol, 1e-5)), max(tol, 1e-6)
+    if c is not None:
+        if abs(c - N) <= tol * N and N > 1:
+            v.diagnose("grad_summed")
+        elif abs(c + 1) <= tol:
+            v.diagnose("gradient_sign")
+        elif abs(c - 1 / N) <= tol / N and name in ("bh", "by"):
+            v.diagnose("bias_grad_mean")
+        return
+    for mistake, alt in alternatives.items():
+        if name in alt and close(got, alt[name].numpy(), 1e-5):
+            v.diagnose(mistake)
 
 
 # --- sgd --------------------------------------------------------------------------------------
@@ -317,6 +440,9 @@ def judge_sgd(arrays_in, params, out, meta):
         G = {n: arrays_in[f"{case}.grad_{n}"].astype(np.float64) for n in PARAMS}
         expected = {n: P[n] - eta * G[n] for n in PARAMS}
         tol = 1e-6 if case == "small" else 1e-12
+        if meta.get(f"{case}.error"):
+            v.add(f"one step p - eta * grad ({case})", 2, False, f"sgd raised {meta[f'{case}.error']}")
+            continue
         if meta.get(f"{case}.returned_none"):
             in_place = all(close(out.get(f"{case}.after.{n}", np.empty(0)), expected[n], tol) for n in PARAMS)
             v.add(f"returns the new parameters ({case})", 2, False, "sgd returned None")

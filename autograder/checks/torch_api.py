@@ -7,10 +7,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .common import Verdict, as_scalar, close, shape_of, type_of, value
+from .common import Verdict, as_scalar, close, is_tensor, shape_of, type_of, value
 from .part1 import PARAMS, judge_shapes, one_hot
 
 NN_PARAMS = ("W1", "b1", "W2", "b2")
+ACTIVATIONS = {"Sigmoid", "ReLU", "LeakyReLU", "ELU", "SELU", "GELU", "SiLU", "Softplus", "Hardtanh",
+               "ReLU6", "PReLU", "Mish", "Tanhshrink", "Softsign", "LogSigmoid", "Hardsigmoid", "Hardswish"}
 
 
 def _grads(g, shapes, prefix):
@@ -29,9 +31,12 @@ def judge_init_params_autograd(arrays_in, params, out, meta):
     if not judge_shapes(v, out, meta, params["calls"]):
         v.add("leaf tensors that require a gradient", 3, False)
         return v
-    entries = [meta[f"{tag}.{name}"] for tag in params["calls"] for name in PARAMS]
-    requires = all(e.get("requires_grad") for e in entries)
-    leaves = all(e.get("is_leaf") for e in entries)
+    # What autograd did with each tensor, not what the tensor says about itself: a backward through
+    # it works (it requires a gradient), and its gradient lands in .grad (it is a leaf).
+    keys = [f"{tag}.{name}" for tag in params["calls"] for name in PARAMS]
+    requires = all(meta.get(f"{key}.backward_ok") for key in keys)
+    leaves = all(not meta.get(f"{key}.backward_ok")  # without requires_grad a tensor is a leaf
+                 or (f"{key}.grad" in out and np.allclose(out[f"{key}.grad"], 0.5)) for key in keys)
     if v.add("requires_grad", 1.5, requires, "every parameter must have requires_grad=True"):
         pass
     else:
@@ -55,25 +60,39 @@ def sgd_autograd_inputs(seed):
     return arrays, {}
 
 
-def _judge_two_steps(v, arrays_in, out, meta, names, key, eta, stale_mistake, tol=1e-10):
+def _judge_two_steps(v, arrays_in, out, meta, names, key, eta, stale_mistake, tol=1e-10, ignores_eta=None,
+                     usable=True):
+    """One call must give p - eta * grad; the gradients must then be zero (or None), so that a second
+    call gives a second, independent step. `usable`: whether the parameters can still be trained."""
     P = {n: arrays_in[n].astype(np.float64) for n in names}
     G1 = {n: arrays_in[f"grad1_{n}"].astype(np.float64) for n in names}
     G2 = {n: arrays_in[f"grad2_{n}"].astype(np.float64) for n in names}
     step1 = {n: P[n] - eta * G1[n] for n in names}
     step2 = {n: step1[n] - eta * G2[n] for n in names}
     stale = {n: step1[n] - eta * (G1[n] + G2[n]) for n in names}
-    ok1 = all(close(out.get(f"step1.{key}{n}", np.empty(0)), step1[n], tol) for n in names)
-    v.add("one step p - eta * p.grad", 2, ok1, "after one call the parameters are not p - eta * p.grad")
+    got1 = {n: out.get(f"step1.{key}{n}", np.empty(0)) for n in names}
+    ok1 = all(close(got1[n], step1[n], tol) for n in names)
+    v.add("one step p - eta * p.grad", 2, ok1, "after one call the parameters are not p - eta * p.grad "
+          f"(eta = {eta:g})" + ("; they did not change at all" if all(close(got1[n], P[n], tol) for n in names)
+                                else ""))
     if not ok1:  # nothing else can be judged, and a function that does nothing must not earn points
+        if ignores_eta and all(close(got1[n], P[n] - G1[n], tol) for n in names):
+            v.diagnose(ignores_eta)
         v.add("gradients zeroed", 1.5, False, "")
         v.add("two steps in a row", 1.5, False, "")
         return False
+    if not usable:
+        v.add("gradients zeroed", 1.5, False, "")
+        v.add("two steps in a row", 1.5, False, "a second step cannot be taken: "
+              + (meta.get("step2.error") or "the parameters can no longer be trained"))
+        return True
     zeroed = all(meta.get(f"step1.grad_{n}_is_none") or meta.get(f"step1.grad{n}_is_none")
                  or np.all(out.get(f"step1.grad_{n}", out.get(f"step1.grad{n}", np.ones(1))) == 0) for n in names)
     if not v.add("gradients zeroed", 1.5, zeroed, "after the step the gradients must be zero"):
         v.diagnose(stale_mistake)
     ok2 = all(close(out.get(f"step2.{key}{n}", np.empty(0)), step2[n], tol) for n in names)
-    if not v.add("two steps in a row", 1.5, ok2, "two calls in a row do not give two gradient steps"):
+    if not v.add("two steps in a row", 1.5, ok2, "two calls in a row do not give two gradient steps"
+                 + (f" (the second call raised {meta['step2.error']})" if meta.get("step2.error") else "")):
         if all(close(out.get(f"step2.{key}{n}", np.empty(0)), stale[n], tol) for n in names):
             v.diagnose(stale_mistake)
     return True
@@ -82,13 +101,19 @@ def _judge_two_steps(v, arrays_in, out, meta, names, key, eta, stale_mistake, to
 def judge_sgd_autograd(arrays_in, params, out, meta):
     v = Verdict()
     eta = float(arrays_in["eta"])
-    leaves = all((meta.get(f"step1.params.{n}") or {}).get("is_leaf") and
-                 (meta.get(f"step1.params.{n}") or {}).get("requires_grad") for n in PARAMS)
-    stepped = _judge_two_steps(v, arrays_in, out, meta, PARAMS, "params.", eta, "autograd_grads_not_zeroed")
-    if not v.add("parameters stay leaves", 1, leaves and stepped,
-                 "after the step the parameters must still be leaf tensors that require a gradient"):
+    after = [meta.get(f"step1.params.{n}") or {} for n in PARAMS]
+    leaves = all(d.get("is_leaf") for d in after)
+    requires = all(d.get("requires_grad") for d in after)
+    stepped = _judge_two_steps(v, arrays_in, out, meta, PARAMS, "params.", eta, "autograd_grads_not_zeroed",
+                               usable=leaves and requires)
+    if not v.add("parameters stay leaves", 1, leaves and requires and stepped,
+                 "after the step the parameters must still be leaf tensors that require a gradient"
+                 + ("" if leaves else " (they have a grad_fn: they are computed tensors)")
+                 + ("" if requires or not leaves else " (they no longer require a gradient)")):
         if not leaves:
             v.diagnose("autograd_params_not_leaf")
+        elif not requires:
+            v.diagnose("autograd_params_new_tensors")
     return v
 
 
@@ -113,8 +138,14 @@ def judge_init_model(arrays_in, params, out, meta):
     modules = meta.get("modules", [])
     if "Softmax" in modules or "LogSoftmax" in modules:
         v.diagnose("nn_softmax_in_model")
-    if "Sigmoid" in modules and "Tanh" not in modules:
-        v.diagnose("nn_sigmoid")
+    if "Tanh" not in modules:
+        others = [m for m in modules[1:] if m in ACTIVATIONS]
+        if "Sigmoid" in others:
+            v.diagnose("nn_sigmoid")
+        elif others:
+            v.diagnose("nn_other_activation")
+        elif modules.count("Linear") >= 2:
+            v.diagnose("nn_no_activation")
     shapes = [shape_of(meta, f"param{i}") for i in range(4)]
     structure = shapes == [(5, 3), (5,), (4, 5), (4,)] and "Tanh" in modules and not v.mistakes
     logits_ok = False
@@ -158,10 +189,20 @@ def judge_loss_accuracy_nn(arrays_in, params, out, meta):
         L_ref = float(F.cross_entropy(logits, Y.argmax(1)))
         acc_ref = float((logits.argmax(1) == Y.argmax(1)).double().mean())
         L, acc = as_scalar(value(out, f"{case}.L")), as_scalar(value(out, f"{case}.acc"))
-        v.add(f"L ({case})", 2, L is not None and type_of(meta, f"{case}.L") == "torch.Tensor"
-              and abs(L - L_ref) < 1e-5 * max(1, L_ref),
-              f"L must be the cross-entropy of the logits as a tensor, expected {L_ref:.4g}, got "
-              + (f"{L:.4g}" if L is not None else type_of(meta, f"{case}.L")))
+        if meta.get(f"{case}.error"):
+            v.add(f"L ({case})", 2, False, f"loss_accuracy_nn raised {meta[f'{case}.error']}")
+            v.add(f"acc ({case})", 1, False, "")
+            continue
+        tensor = is_tensor(meta, f"{case}.L")
+        right = L is not None and abs(L - L_ref) < 1e-5 * max(1, L_ref)
+        if not v.add(f"L ({case})", 2, right and tensor,
+                     f"L must be the mean cross-entropy of the logits, as a tensor: it is "
+                     + (f"{L:.4g}" if L is not None else "not a number") + f" ({type_of(meta, f'{case}.L')}), "
+                     f"expected {L_ref:.4g}"):
+            if right:
+                v.diagnose("nn_loss_not_tensor")
+            elif L is not None and abs(L - float(F.cross_entropy(F.softmax(logits, 1), Y.argmax(1)))) < 1e-5:
+                v.diagnose("nn_softmax_before_loss")
         if not v.add(f"acc ({case})", 1, acc is not None and abs(acc - acc_ref) < 1e-6,
                      f"acc is {acc if acc is not None else type_of(meta, f'{case}.acc')}, expected {acc_ref:.4g}"):
             if acc is not None and abs(acc - 100 * acc_ref) < 1e-4:
@@ -195,7 +236,8 @@ def judge_sgd_nn(arrays_in, params, out, meta):
             if f"step{step}.grad{i}" in out:
                 renamed[f"step{step}.grad{name}"] = out[f"step{step}.grad{i}"]
             meta[f"step{step}.grad{name}_is_none"] = meta.get(f"step{step}.grad{i}_is_none")
-    _judge_two_steps(v, arrays_in, renamed, meta, NN_PARAMS, "param", eta, "nn_grads_not_zeroed", tol=1e-5)
+    _judge_two_steps(v, arrays_in, renamed, meta, NN_PARAMS, "param", eta, "nn_grads_not_zeroed", tol=1e-5,
+                     ignores_eta="sgd_nn_ignores_eta")
     return v
 
 
@@ -219,7 +261,7 @@ def judge_init_model_optim(arrays_in, params, out, meta):
         v.add("one optimizer step", 1, False)
         return v
     lrs = meta.get("lr", [])
-    plain = meta.get("optim_type") == "SGD" and not any(meta.get("momentum", [])) and not any(meta.get("weight_decay", []))
+    plain = bool(meta.get("is_sgd")) and not any(meta.get("momentum", [])) and not any(meta.get("weight_decay", []))
     lr_ok = bool(lrs) and all(abs(lr - eta) < 1e-12 for lr in lrs)
     if not v.add("plain SGD with lr = eta", 2, plain and lr_ok,
                  f"optim must be torch.optim.SGD with lr = eta = {eta}; it is {meta.get('optim_type')} with lr {lrs}"):

@@ -5,6 +5,7 @@ back to plain arrays (`arrays`) and describes it (`meta`: type, dtype, shape, au
 The grader's checks, in the trusted process, compare that with the reference.
 """
 import numbers
+import warnings
 
 import numpy as np
 import torch
@@ -36,7 +37,7 @@ def tensor(a):
 
 
 def describe(x):
-    d = {"type": f"{type(x).__module__}.{type(x).__qualname__}"}
+    d = {"type": f"{type(x).__module__}.{type(x).__qualname__}", "is_tensor": isinstance(x, torch.Tensor)}
     if isinstance(x, torch.Tensor):
         d.update(dtype=str(x.dtype).replace("torch.", ""), shape=list(x.shape),
                  requires_grad=bool(x.requires_grad), is_leaf=bool(x.is_leaf),
@@ -91,6 +92,24 @@ def case_dict(inputs, case, names):
     return {name: tensor(inputs[f"{case}.{name}"]) for name in names}
 
 
+def short_error(e):
+    return f"{type(e).__name__}: {e}"[:300]
+
+
+def each_case(cases, meta, call):
+    """call(case) for each case; an exception costs that case only (meta[case.error]), unless every
+    case raises: then the first exception is the question's error."""
+    errors = []
+    for case in cases:
+        try:
+            call(case)
+        except Exception as e:  # noqa: BLE001 - student code: one case, not the question
+            meta[f"{case}.error"] = short_error(e)
+            errors.append(e)
+    if errors and len(errors) == len(cases):
+        raise errors[0]
+
+
 # --- Part 1 -----------------------------------------------------------------------------------
 
 def probe_init_params(ns, inputs, params, arrays, meta, name="init_params"):
@@ -101,32 +120,39 @@ def probe_init_params(ns, inputs, params, arrays, meta, name="init_params"):
 
 def probe_forward(ns, inputs, params, arrays, meta):
     f = get_function(ns, "forward")
-    for case in params["cases"]:
+
+    def call(case):
         Yhat, outputs = unpack_pair(f(case_dict(inputs, case, PARAM_NAMES), tensor(inputs[f"{case}.X"])),
                                     "forward")
         put(arrays, meta, f"{case}.Yhat", Yhat)
         put_dict(arrays, meta, f"{case}.outputs", outputs, OUTPUT_NAMES)
+    each_case(params["cases"], meta, call)
 
 
 def probe_loss_accuracy(ns, inputs, params, arrays, meta):
     f = get_function(ns, "loss_accuracy")
-    for case in params["cases"]:
+
+    def call(case):
         L, acc = unpack_pair(f(tensor(inputs[f"{case}.Yhat"]), tensor(inputs[f"{case}.Y"])), "loss_accuracy")
         put(arrays, meta, f"{case}.L", L)
         put(arrays, meta, f"{case}.acc", acc)
+    each_case(params["cases"], meta, call)
 
 
 def probe_backward(ns, inputs, params, arrays, meta):
     f = get_function(ns, "backward")
-    for case in params["cases"]:
+
+    def call(case):
         grads = f(case_dict(inputs, case, PARAM_NAMES), case_dict(inputs, case, OUTPUT_NAMES),
                   tensor(inputs[f"{case}.Y"]))
         put_dict(arrays, meta, f"{case}.grads", grads, PARAM_NAMES)
+    each_case(params["cases"], meta, call)
 
 
 def probe_sgd(ns, inputs, params, arrays, meta):
     f = get_function(ns, "sgd")
-    for case in params["cases"]:
+
+    def call(case):
         P = case_dict(inputs, case, PARAM_NAMES)
         G = {name: tensor(inputs[f"{case}.grad_{name}"]) for name in PARAM_NAMES}
         returned = f(P, G, float(inputs[f"{case}.eta"]))
@@ -134,6 +160,7 @@ def probe_sgd(ns, inputs, params, arrays, meta):
         if returned is not None:
             put_dict(arrays, meta, f"{case}.returned", returned, PARAM_NAMES)
         put_dict(arrays, meta, f"{case}.after", P, PARAM_NAMES)  # shows an in-place update
+    each_case(params["cases"], meta, call)
 
 
 def _mean_cross_entropy(Yhat, Y):
@@ -141,31 +168,57 @@ def _mean_cross_entropy(Yhat, Y):
 
 
 def probe_circles_accuracy(ns, inputs, params, arrays, meta):
-    """Train the student's Part-1 functions with the grader's loop and hyper-parameters."""
+    """Train the student's Part-1 functions with the grader's loop and hyper-parameters, `runs` times
+    from different seeds (initialisation and batch order); record each run's predictions."""
     init_params, forward = get_function(ns, "init_params"), get_function(ns, "forward")
     backward, sgd = get_function(ns, "backward"), get_function(ns, "sgd")
     Xtrain, Ytrain = tensor(inputs["Xtrain"]), tensor(inputs["Ytrain"])
-    P = init_params(Xtrain.shape[1], params["nh"], Ytrain.shape[1])
-    generator = torch.Generator().manual_seed(params["seed"])
-    losses = []
-    for _ in range(params["epochs"]):
-        for idx in torch.randperm(Xtrain.shape[0], generator=generator).split(params["batch_size"]):
-            _, outputs = unpack_pair(forward(P, Xtrain[idx]), "forward")
-            grads = backward(P, outputs, Ytrain[idx])
-            new = sgd(P, grads, params["eta"])
-            P = P if new is None else new
+    for run in range(params.get("runs", 1)):
+        torch.manual_seed(params["seed"] + run)
+        P = init_params(Xtrain.shape[1], params["nh"], Ytrain.shape[1])
+        generator = torch.Generator().manual_seed(params["seed"] + run)
+        losses = []
+        for _ in range(params["epochs"]):
+            for idx in torch.randperm(Xtrain.shape[0], generator=generator).split(params["batch_size"]):
+                _, outputs = unpack_pair(forward(P, Xtrain[idx]), "forward")
+                grads = backward(P, outputs, Ytrain[idx])
+                new = sgd(P, grads, params["eta"])
+                P = P if new is None else new
+            with torch.no_grad():
+                losses.append(_mean_cross_entropy(unpack_pair(forward(P, Xtrain), "forward")[0], Ytrain))
         with torch.no_grad():
-            losses.append(_mean_cross_entropy(unpack_pair(forward(P, Xtrain), "forward")[0], Ytrain))
-    with torch.no_grad():
-        put(arrays, meta, "Yhat_hidden", unpack_pair(forward(P, tensor(inputs["Xhidden"])), "forward")[0])
-        put(arrays, meta, "Yhat_grid", unpack_pair(forward(P, tensor(inputs["Xgrid"])), "forward")[0])
-    arrays["train_loss"] = np.array(losses)
+            put(arrays, meta, f"run{run}.Yhat_hidden", unpack_pair(forward(P, tensor(inputs["Xhidden"])), "forward")[0])
+            put(arrays, meta, f"run{run}.Yhat_grid", unpack_pair(forward(P, tensor(inputs["Xgrid"])), "forward")[0])
+        arrays[f"run{run}.train_loss"] = np.array(losses)
 
 
 # --- Part 2 -----------------------------------------------------------------------------------
 
 def probe_init_params_autograd(ns, inputs, params, arrays, meta):
-    probe_init_params(ns, inputs, params, arrays, meta, name="init_params_autograd")
+    """Record the parameters, and what autograd does with each: whether a backward through it works
+    (it requires a gradient) and whether the gradient lands in its .grad (it is a leaf)."""
+    f = get_function(ns, "init_params_autograd")
+    for tag, sizes in params["calls"].items():
+        P = f(*sizes)
+        put_dict(arrays, meta, tag, P, PARAM_NAMES)
+        if not isinstance(P, dict):
+            continue
+        for name in PARAM_NAMES:
+            p = P.get(name)
+            if not isinstance(p, torch.Tensor):
+                continue
+            try:
+                (p * torch.full_like(p, 0.5)).sum().backward()
+                meta[f"{tag}.{name}.backward_ok"] = True
+            except Exception as e:  # noqa: BLE001 - a tensor that does not require a gradient
+                meta[f"{tag}.{name}.backward_ok"] = False
+                meta[f"{tag}.{name}.backward_error"] = short_error(e)
+                continue
+            with warnings.catch_warnings():  # .grad of a non-leaf tensor warns, and is None
+                warnings.simplefilter("ignore")
+                grad = p.grad
+            if grad is not None:
+                put(arrays, meta, f"{tag}.{name}.grad", grad)
 
 
 def _backward_with(tensors, upstream):
@@ -179,8 +232,14 @@ def probe_sgd_autograd(ns, inputs, params, arrays, meta):
     P = {name: tensor(inputs[name]).requires_grad_(True) for name in PARAM_NAMES}
     for step in (1, 2):
         G = [tensor(inputs[f"grad{step}_{name}"]) for name in PARAM_NAMES]
-        _backward_with([P[name] for name in PARAM_NAMES], G)
-        returned = f(P, float(inputs["eta"]))
+        try:
+            _backward_with([P[name] for name in PARAM_NAMES], G)
+            returned = f(P, float(inputs["eta"]))
+        except Exception as e:  # noqa: BLE001 - the second step fails when the first broke the parameters
+            if step == 1:
+                raise
+            meta[f"step{step}.error"] = short_error(e)
+            break
         meta[f"step{step}.returned_dict"] = isinstance(returned, dict)
         if isinstance(returned, dict):
             P = returned
@@ -221,11 +280,13 @@ def probe_init_model(ns, inputs, params, arrays, meta):
 
 def probe_loss_accuracy_nn(ns, inputs, params, arrays, meta):
     f = get_function(ns, "loss_accuracy_nn")
-    for case in params["cases"]:
+
+    def call(case):
         L, acc = unpack_pair(f(nn.CrossEntropyLoss(), tensor(inputs[f"{case}.Ytilde"]),
                                tensor(inputs[f"{case}.Y"])), "loss_accuracy_nn")
         put(arrays, meta, f"{case}.L", L)
         put(arrays, meta, f"{case}.acc", acc)
+    each_case(params["cases"], meta, call)
 
 
 def _mlp(weights):
@@ -263,6 +324,7 @@ def probe_init_model_optim(ns, inputs, params, arrays, meta):
     meta["model_type"], meta["optim_type"] = type(model).__name__, type(optim).__name__
     meta["is_module"] = isinstance(model, nn.Module)
     meta["is_optimizer"] = isinstance(optim, torch.optim.Optimizer)
+    meta["is_sgd"] = isinstance(optim, torch.optim.SGD)
     if not (meta["is_module"] and meta["is_optimizer"]):
         return
     meta["modules"] = _modules(model)
@@ -299,6 +361,12 @@ def probe_mnist_hparams(ns, inputs, params, arrays, meta):
                           for k, v in list(hp.items())[:20]}
 
 
+def mnist_seconds(n, nx, nh, batch_size, epochs, cost):
+    """The estimated CPU seconds of a training run (the grader measured `cost` on the reference)."""
+    steps = -(-n // max(1, batch_size))
+    return epochs * (n * nx * nh * cost["per_weight"] + steps * cost["per_step"])
+
+
 def probe_mnist_accuracy(ns, inputs, params, arrays, meta):
     """Train the student's Part-4 functions with the student's MNIST_HPARAMS."""
     hp = get(ns, "MNIST_HPARAMS")
@@ -306,6 +374,12 @@ def probe_mnist_accuracy(ns, inputs, params, arrays, meta):
     batch_size, epochs = int(hp["batch_size"]), int(hp["epochs"])
     f = get_function(ns, "init_model_optim")
     Xtrain, ytrain = tensor(inputs["Xtrain"]), tensor(inputs["ytrain"]).long()
+    if "max_seconds" in params:
+        seconds = mnist_seconds(Xtrain.shape[0], Xtrain.shape[1], nh, batch_size, epochs, params["cost"])
+        meta["estimated_seconds"] = seconds
+        if seconds > params["max_seconds"]:
+            meta["over_budget"] = True
+            return
     model, loss, optim = f(Xtrain.shape[1], nh, 10, eta)
     generator = torch.Generator().manual_seed(params["seed"])
     losses = []
@@ -330,6 +404,9 @@ def probe_fit_svm(ns, inputs, params, arrays, meta):
     clf = f(np.array(inputs["Xtrain"]), np.array(inputs["ytrain"]))
     meta["classifier"] = type(clf).__name__
     meta["kernel"] = str(getattr(clf, "kernel", ""))[:40]
+    for name in ("degree", "coef0"):
+        if isinstance(getattr(clf, name, None), numbers.Real):
+            meta[name] = float(getattr(clf, name))
     put(arrays, meta, "predictions", np.asarray(clf.predict(np.array(inputs["Xhidden"]))))
     put(arrays, meta, "grid_predictions", np.asarray(clf.predict(np.array(inputs["Xgrid"]))))
 

@@ -1,0 +1,206 @@
+"""The checks' own mathematics: relative errors, the finite-difference gradient check, the inputs that
+expose bugs (sizes all different, logits of +-1000, both dtypes), and the judges on functions called
+in this process (trusted code only: the reference and deliberate variations of it)."""
+import numpy as np
+import pytest
+import torch
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from autograder import checks, grade
+from autograder import reference as ref
+from autograder.checks import accuracy, part1
+from autograder.checks.common import describe_mismatch, grad_check, numerical_gradient, ratio, rel_error
+from autograder.untrusted import probes
+
+pytestmark = pytest.mark.part1
+
+
+def probe_and_judge(qid, functions):
+    """What grading does for one question, in this process: the probe on the grader's inputs, then the check."""
+    question = checks.BY_ID[qid]
+    _, _, per_question = grade.grading_inputs()
+    arrays_in, params = per_question[qid]
+    out, meta = {}, {}
+    torch.manual_seed(0)
+    probes.PROBES[qid]({**vars(ref), **functions}, {k: np.array(v) for k, v in arrays_in.items()}, params, out, meta)
+    return checks.judge(question, arrays_in, params, probes.only_arrays(out), probes.only_json(meta))
+
+
+def mean_loss(P, X, Y):
+    return float(part1.mean_cross_entropy({k: torch.as_tensor(v) for k, v in P.items()}, X, Y))
+
+
+def random_problem(seed, N, nx, nh, ny):
+    g = torch.Generator().manual_seed(seed)
+    P = part1.random_params(g, nx, nh, ny, torch.float64)
+    X = torch.randn(N, nx, generator=g, dtype=torch.float64)
+    Y = part1.one_hot(g, N, ny, torch.float64)
+    return P, X, Y
+
+
+def autograd_gradients(P, X, Y):
+    leaves = {k: v.clone().requires_grad_(True) for k, v in P.items()}
+    part1.mean_cross_entropy(leaves, X, Y).backward()
+    return {k: v.grad.numpy() for k, v in leaves.items()}
+
+
+# --- rel_error and the finite-difference gradient check -------------------------------------------
+
+def test_rel_error_is_zero_for_equal_arrays_and_symmetric():
+    x = np.array([[1.0, -2.0], [3e-9, 4.0]])
+    assert rel_error(x, x) == 0.0
+    y = x * (1 + 1e-3)
+    assert rel_error(x, y) == pytest.approx(rel_error(y, x))
+    assert rel_error(x, y) == pytest.approx(1e-3 / (2 + 1e-3), rel=1e-6)
+
+
+def test_numerical_gradient_of_a_known_function():
+    x = np.array([[0.5, -1.5, 2.0]])
+    assert np.allclose(numerical_gradient(lambda v: float((v ** 3).sum()), x), 3 * x ** 2, rtol=1e-8)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), N=st.integers(1, 6), nx=st.integers(1, 4), nh=st.integers(1, 5),
+       ny=st.integers(2, 4))
+def test_grad_check_agrees_with_autograd_on_random_small_shapes(seed, N, nx, nh, ny):
+    P, X, Y = random_problem(seed, N, nx, nh, ny)
+    errors = grad_check(lambda p: mean_loss(p, X, Y), {k: v.numpy() for k, v in P.items()}, autograd_gradients(P, X, Y))
+    assert set(errors) == {"Wh", "bh", "Wy", "by"}
+    assert max(errors.values()) < part1.FD_TOL, errors
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), N=st.integers(1, 6), nx=st.integers(1, 4), nh=st.integers(1, 5),
+       ny=st.integers(2, 4), which=st.sampled_from(["Wh", "bh", "Wy", "by"]), data=st.data())
+def test_grad_check_flags_a_deliberately_wrong_gradient(seed, N, nx, nh, ny, which, data):
+    P, X, Y = random_problem(seed, N, nx, nh, ny)
+    grads = autograd_gradients(P, X, Y)
+    scale = np.abs(grads[which]).max()
+    assume(scale > 1e-3)  # finite differences resolve entries down to ~1e-5 |L|
+    index = data.draw(st.tuples(*(st.integers(0, n - 1) for n in grads[which].shape)))
+    wrong = dict(grads, **{which: grads[which].copy()})
+    wrong[which][index] += 0.1 * scale
+    errors = grad_check(lambda p: mean_loss(p, X, Y), {k: v.numpy() for k, v in P.items()}, wrong)
+    assert errors[which] > 1e-2
+    assert max(e for name, e in errors.items() if name != which) < part1.FD_TOL
+
+
+def test_grad_check_flags_a_wrong_shape():
+    P, X, Y = random_problem(1, 7, 3, 5, 4)
+    grads = autograd_gradients(P, X, Y)
+    errors = grad_check(lambda p: mean_loss(p, X, Y), {k: v.numpy() for k, v in P.items()}, dict(grads, Wh=grads["Wh"].T))
+    assert errors["Wh"] == float("inf")
+
+
+@pytest.mark.parametrize("case", list(part1.BACKWARD_CASES))
+def test_the_references_backward_agrees_with_autograd_and_finite_differences(case):
+    arrays, params = part1.backward_inputs(grade.BASE_SEED)
+    P = {k: v.double() for k, v in part1.tensors(arrays, case, part1.PARAMS).items()}
+    O = {k: v.double() for k, v in part1.tensors(arrays, case, part1.OUTPUTS).items()}
+    Y = torch.from_numpy(arrays[f"{case}.Y"]).double()
+    autograd, numerical, resolution = part1.expected_gradients(P, O["X"], Y)
+    mine = ref.backward(P, O, Y)
+    # float32 outputs (the f32 case) are the float64 ones to float32's precision only
+    tol = 1e-12 if case != "f32" else 1e-5
+    for name in part1.PARAMS:
+        assert rel_error(mine[name].numpy(), autograd[name]) < tol
+        assert rel_error(numerical[name], autograd[name], resolution) < 1e-7
+
+
+def test_ratio_finds_a_common_factor_only():
+    y = np.array([[1.0, -2.0, 3.0]])
+    assert ratio(7 * y, y) == pytest.approx(7)
+    assert ratio(y + np.array([[0.0, 0.0, 1.0]]), y) is None
+
+
+def test_a_mismatch_is_described_by_one_entry_not_the_whole_expected_output():
+    expected = np.arange(100.0).reshape(10, 10) / 7
+    text = describe_mismatch("dWh", expected * 1.5, expected)
+    assert "max relative error 0.2" in text and "entry [9, 9]" in text
+    assert f"{expected[9, 9]:.4g}" in text and f"{expected[5, 5]:.4g}" not in text
+    assert describe_mismatch("dWh", expected.T[:3], expected) == "dWh has shape (3, 10), expected (10, 10)"
+
+
+# --- the inputs that expose bugs --------------------------------------------------------------
+
+def test_the_small_sizes_are_all_different_so_a_transposed_result_has_the_wrong_shape():
+    for sizes in (part1.FORWARD_CASES["small"][0], part1.BACKWARD_CASES["small"][0], part1.SIZES["small"]):
+        assert sizes == (7, 3, 5, 4) and len(set(sizes)) == 4
+
+
+def test_the_stability_cases_have_logits_of_plus_minus_1000():
+    arrays, params = part1.forward_inputs(grade.BASE_SEED)
+    logits = {}
+    for case in part1.STABILITY_CASES:
+        P = {k: v.double() for k, v in part1.tensors(arrays, case, part1.PARAMS).items()}
+        logits[case] = ref.forward(P, torch.from_numpy(arrays[f"{case}.X"]).double())[1]["ytilde"]
+    assert logits["large"].abs().max().item() == pytest.approx(1000, rel=1e-5)
+    assert logits["large"].max() > 500 and logits["large"].min() < -100
+    assert logits["negative"].max() < -990
+    for case, z in logits.items():  # the naive SoftMax really breaks there, in float32
+        e = torch.exp(z.float())
+        assert not torch.isfinite(e / e.sum(1, keepdim=True)).all(), case
+
+
+def test_the_forward_and_backward_inputs_come_in_both_dtypes():
+    forward_arrays, _ = part1.forward_inputs(grade.BASE_SEED)
+    backward_arrays, _ = part1.backward_inputs(grade.BASE_SEED)
+    assert forward_arrays["small.X"].dtype == np.float32 and forward_arrays["f64.X"].dtype == np.float64
+    assert backward_arrays["small.X"].dtype == np.float64 and backward_arrays["f32.X"].dtype == np.float32
+
+
+# --- the judges, on functions called in this process ----------------------------------------------
+
+@pytest.mark.parametrize("qid", ["init_params", "forward", "loss_accuracy", "backward", "sgd", "init_params_autograd",
+                                 "sgd_autograd", "init_model", "loss_accuracy_nn", "sgd_nn", "init_model_optim",
+                                 "MNIST_HPARAMS"])
+def test_the_reference_passes_every_check(qid):
+    verdict = probe_and_judge(qid, {})
+    assert verdict.fraction == 1.0 and verdict.mistakes == [], [c for c in verdict.checks if not c.passed]
+
+
+def test_a_backward_returning_the_finite_difference_gradient_passes():
+    def backward(params, outputs, Y):
+        P = {k: v.double() for k, v in params.items()}
+        _, numerical, _ = part1.expected_gradients(P, outputs["X"].double(), Y.double())
+        return {k: torch.from_numpy(g).to(params[k].dtype) for k, g in numerical.items()}
+    assert probe_and_judge("backward", {"backward": backward}).fraction == 1.0
+
+
+def test_a_gradient_off_by_one_part_in_a_thousand_fails_in_float64():
+    def backward(params, outputs, Y):
+        grads = ref.backward(params, outputs, Y)
+        return dict(grads, Wh=grads["Wh"] * 1.001)
+    verdict = probe_and_judge("backward", {"backward": backward})
+    failed = [c.name for c in verdict.checks if not c.passed]
+    assert failed == ["dWh (small)", "dWh (tp)"] and verdict.mistakes == []
+    assert "finite-difference gradient check" in next(c.message for c in verdict.checks if not c.passed)
+
+
+def test_forward_must_keep_float32_and_accept_float64():
+    def forward(params, X):
+        Yhat, outputs = ref.forward({k: v.double() for k, v in params.items()}, X.double())
+        return Yhat, outputs
+    verdict = probe_and_judge("forward", {"forward": forward})
+    assert [c.name for c in verdict.checks if not c.passed] == ["keeps float32"]
+    assert verdict.mistakes == ["dtype_changed"]
+
+
+def test_an_exception_in_one_case_costs_that_case_only():
+    def forward(params, X):
+        if X.dtype == torch.float64:
+            raise ValueError("only float32, sorry")
+        return ref.forward(params, X)
+    verdict = probe_and_judge("forward", {"forward": forward})
+    failed = [c for c in verdict.checks if not c.passed]
+    assert [c.name for c in failed] == ["Yhat (float64 inputs)"]
+    assert "ValueError: only float32, sorry" in failed[0].message
+
+
+def test_the_mnist_budget_is_the_same_estimate_on_both_sides():
+    for nh, batch_size, epochs in ((100, 32, 15), (3000, 128, 40), (10, 1, 100)):
+        assert accuracy.mnist_seconds(4000, 784, nh, batch_size, epochs) == probes.mnist_seconds(
+            4000, 784, nh, batch_size, epochs, accuracy.MNIST_COST)
+    assert accuracy.mnist_seconds(4000, 784, **{k: ref.MNIST_HPARAMS[k] for k in ("nh", "batch_size", "epochs")}) < 2
+    assert accuracy.mnist_seconds(4000, 784, 3000, 32, 40) > accuracy.MNIST_MAX_SECONDS

@@ -1,0 +1,242 @@
+"""The mutant corpus: the reference notebook with exactly one student mistake injected, one mutant per
+catalogued mistake (and a few more ways students really fail).
+
+Each mutant is graded by the real grading command (one batch for the whole corpus) and must
+- be graded (status `graded`);
+- lose points on exactly the questions listed here: its own question, plus the questions that
+  necessarily use the broken function (`circles_accuracy` trains the Part-1 functions together,
+  `mnist_accuracy` trains `init_model_optim`'s model; `init_params_autograd` of the reference calls
+  `init_params`), and score on every other question exactly what the reference scores;
+- name its mistake in the feedback of its question (the catalogue's title and diagnosis), and no
+  other catalogued mistake there.
+
+The table is the specification: mistake id -> function, source edits (old text -> new text, each
+asserted to occur in that function's cell, so the corpus cannot silently rot), questions that lose.
+"""
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder import checks, grade
+from autograder.mistakes import CATALOGUE
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = ROOT / "examples" / "submissions" / "reference.ipynb"
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str  # the file name; the catalogued mistake it injects unless `mistakes` says otherwise
+    function: str  # the function whose cell is edited
+    edits: tuple  # (old, new) or (old, new, count): `old` occurs exactly `count` (default 1) times
+    loses: frozenset  # every question that must lose points
+    mistakes: dict = field(default=None)  # question -> the catalogued ids its feedback names
+
+    def diagnoses(self):
+        if self.mistakes is not None:
+            return self.mistakes
+        return {CATALOGUE[self.name].question: {self.name}}
+
+
+def M(name, function, edits, *extra, mistakes=None):
+    """A mutant losing points on its catalogued question plus `extra` (each stated on purpose)."""
+    own = {CATALOGUE[name].question} if name in CATALOGUE else set()
+    if mistakes is not None:
+        own = set(mistakes)
+    return Mutant(name, function, tuple(edits), frozenset(own | set(extra)), mistakes)
+
+
+INIT_SCALE = '0.3 * torch.randn'
+D_YTILDE = 'd_ytilde = (outputs["yhat"] - Y) / N'
+TANH_PRIME = ' * (1 - outputs["h"] ** 2)'
+SGD = 'return {name: params[name] - eta * grads[name] for name in params}'
+AUTOGRAD_BODY = "params = init_params(nx, nh, ny)\n    for p in params.values():\n        p.requires_grad_(True)\n"
+AUTOGRAD_STEP = "with torch.no_grad():\n        for p in params.values():\n            p -= eta * p.grad\n            p.grad.zero_()\n"
+MODEL = "nn.Sequential(nn.Linear(nx, nh), nn.Tanh(), nn.Linear(nh, ny))"
+OPTIM = "torch.optim.SGD(model.parameters(), lr=eta)"
+ACC = ".float().mean().item()"
+
+MUTANTS = [
+    # --- init_params (init_params_autograd of the reference calls it: shapes are checked there too)
+    M("init_no_scale", "init_params", [(INIT_SCALE, "torch.randn", 2)]),
+    M("init_variance_as_std", "init_params", [(INIT_SCALE, "np.sqrt(0.3) * torch.randn", 2)]),
+    M("init_uniform", "init_params", [(INIT_SCALE, "0.3 * torch.rand", 2)]),
+    M("init_bias_random", "init_params", [("torch.zeros(", "torch.randn(", 2)]),
+    M("params_in_out_layout", "init_params", [("torch.randn(nh, nx)", "torch.randn(nx, nh)"),
+                                              ("torch.randn(ny, nh)", "torch.randn(nh, ny)")],
+      "circles_accuracy", mistakes={"init_params": {"params_in_out_layout"},
+                                    "init_params_autograd": {"params_in_out_layout"}}),
+    # --- forward
+    M("softmax_wrong_axis", "forward", [("e / e.sum(dim=1, keepdim=True)", "e / e.sum(dim=0, keepdim=True)")],
+      "circles_accuracy"),
+    M("softmax_unstable", "forward", [("torch.exp(ytilde - ytilde.max(dim=1, keepdim=True).values)",
+                                       "torch.exp(ytilde)")]),
+    M("no_softmax", "forward", [("yhat = e / e.sum(dim=1, keepdim=True)", "yhat = ytilde")]),
+    M("sigmoid_hidden", "forward", [("h = torch.tanh(htilde)", "h = torch.sigmoid(htilde)")], "circles_accuracy"),
+    M("no_hidden_activation", "forward", [("h = torch.tanh(htilde)", "h = htilde")], "circles_accuracy"),
+    M("forward_bias_missing", "forward", [('X @ params["Wh"].T + params["bh"]', 'X @ params["Wh"].T')],
+      "circles_accuracy"),
+    M("outputs_incomplete", "forward", [('outputs = {"X": X, ', 'outputs = {')], "circles_accuracy"),
+    M("dtype_changed", "forward", [("yhat = e / e.sum(dim=1, keepdim=True)",
+                                    "yhat = (e / e.sum(dim=1, keepdim=True)).double()")], "circles_accuracy"),
+    # --- loss_accuracy (not used by the grader's training loop)
+    M("loss_summed", "loss_accuracy", [(".sum(dim=1).mean()", ".sum()")]),
+    M("loss_mean_over_classes", "loss_accuracy", [(".sum(dim=1).mean()", ".mean()")]),
+    M("loss_sign", "loss_accuracy", [("L = -(Y", "L = (Y")]),
+    M("accuracy_percent", "loss_accuracy", [(ACC, ACC + " * 100")]),
+    M("accuracy_count", "loss_accuracy", [(ACC, ".float().sum().item()")]),
+    M("loss_not_tensor", "loss_accuracy", [(".sum(dim=1).mean()", ".sum(dim=1).mean().item()")]),
+    # --- backward
+    M("grad_summed", "backward", [(D_YTILDE, 'd_ytilde = outputs["yhat"] - Y')]),
+    M("missing_tanh_derivative", "backward", [(TANH_PRIME, "")], "circles_accuracy"),
+    M("tanh_derivative_of_htilde", "backward", [(TANH_PRIME, ' * (1 - outputs["htilde"] ** 2)')], "circles_accuracy"),
+    M("gradient_transposed", "backward", [('d_ytilde.T @ outputs["h"]', 'outputs["h"].T @ d_ytilde')],
+      "circles_accuracy"),
+    M("h_instead_of_x", "backward", [('d_htilde.T @ outputs["X"]', 'd_htilde.T @ outputs["h"]')],
+      "circles_accuracy"),
+    M("htilde_instead_of_h", "backward", [('d_ytilde.T @ outputs["h"]', 'd_ytilde.T @ outputs["htilde"]')], "circles_accuracy"),
+    M("bias_not_summed", "backward", [(".sum(dim=0, keepdim=True)", "", 2)], "circles_accuracy"),
+    M("bias_grad_mean", "backward", [(".sum(dim=0, keepdim=True)", ".mean(dim=0, keepdim=True)", 2)]),
+    M("bias_grad_shape", "backward", [(".sum(dim=0, keepdim=True)", ".sum(dim=0)", 2)]),
+    M("grad_keys_renamed", "backward", [('"Wy": d_ytilde', '"dWy": d_ytilde'), ('"by": d_ytilde', '"dby": d_ytilde'),
+                                         ('"Wh": d_htilde', '"dWh": d_htilde'), ('"bh": d_htilde', '"dbh": d_htilde')],
+      "circles_accuracy"),
+    M("dtype_changed_backward", "backward",
+      [("N = Y.shape[0]\n", "N = Y.shape[0]\n    params = {k: p.double() for k, p in params.items()}\n"
+                            "    outputs = {k: o.double() for k, o in outputs.items()}\n    Y = Y.double()\n")],
+      "circles_accuracy"),
+    M("gradient_sign", "backward", [('(outputs["yhat"] - Y)', '(Y - outputs["yhat"])')], "circles_accuracy"),
+    # --- sgd
+    M("sgd_adds_gradient", "sgd", [("params[name] - eta", "params[name] + eta")], "circles_accuracy"),
+    M("sgd_no_return", "sgd", [(SGD, "for name in params:\n        params[name] -= eta * grads[name]")]),
+    M("sgd_ignores_eta", "sgd", [("- eta * grads[name]", "- grads[name]")]),
+    # --- autograd
+    M("autograd_no_requires_grad", "init_params_autograd",
+      [(AUTOGRAD_BODY, "params = init_params(nx, nh, ny)\n")]),
+    M("autograd_nonleaf_init", "init_params_autograd",
+      [(AUTOGRAD_BODY, 'params = {"Wh": 0.3 * torch.randn(nh, nx, requires_grad=True),\n'
+                       '              "bh": torch.zeros(1, nh, requires_grad=True),\n'
+                       '              "Wy": 0.3 * torch.randn(ny, nh, requires_grad=True),\n'
+                       '              "by": torch.zeros(1, ny, requires_grad=True)}\n')]),
+    M("autograd_grads_not_zeroed", "sgd_autograd", [("            p.grad.zero_()\n", "")]),
+    M("autograd_params_not_leaf", "sgd_autograd",
+      [(AUTOGRAD_STEP, "for name in params:\n        params[name] = params[name] - eta * params[name].grad\n")]),
+    M("autograd_params_new_tensors", "sgd_autograd",
+      [(AUTOGRAD_STEP, "with torch.no_grad():\n        for name in params:\n"
+                       "            params[name] = params[name] - eta * params[name].grad\n")]),
+    # --- torch.nn (init_model_optim of the reference calls init_model: the MNIST model is this model)
+    M("nn_softmax_in_model", "init_model", [("nn.Linear(nh, ny))", "nn.Linear(nh, ny), nn.Softmax(dim=1))")]),
+    M("nn_sigmoid", "init_model", [("nn.Tanh()", "nn.Sigmoid()")]),
+    M("nn_no_activation", "init_model", [("nn.Tanh(), ", "")]),
+    M("nn_other_activation", "init_model", [("nn.Tanh()", "nn.ReLU()")]),
+    M("nn_wrong_loss", "init_model", [("nn.CrossEntropyLoss()", "nn.NLLLoss()")], "mnist_accuracy"),
+    M("nn_accuracy_percent", "loss_accuracy_nn", [(ACC, ACC + " * 100")]),
+    M("nn_softmax_before_loss", "loss_accuracy_nn",
+      [("loss(Ytilde, Y.argmax(dim=1))", "loss(torch.softmax(Ytilde, dim=1), Y.argmax(dim=1))")]),
+    M("nn_loss_not_tensor", "loss_accuracy_nn", [("L = loss(Ytilde, Y.argmax(dim=1))",
+                                                  "L = loss(Ytilde, Y.argmax(dim=1)).item()")]),
+    M("nn_grads_not_zeroed", "sgd_nn", [("    model.zero_grad()\n", "")]),
+    M("sgd_nn_ignores_eta", "sgd_nn", [("p -= eta * p.grad", "p -= p.grad")]),
+    # --- torch.optim
+    M("optim_ignores_eta", "init_model_optim", [("lr=eta", "lr=0.1")]),
+    M("optim_not_sgd", "init_model_optim", [(OPTIM, "torch.optim.SGD(model.parameters(), lr=eta, momentum=0.9)")]),
+    M("optim_wrong_parameters", "init_model_optim",
+      [(OPTIM, "torch.optim.SGD(init_model(nx, nh, ny)[0].parameters(), lr=eta)")], "mnist_accuracy"),
+    # --- MNIST
+    M("mnist_over_budget", "MNIST_HPARAMS", [('"nh": 100', '"nh": 3000'), ('"epochs": 15', '"epochs": 200')],
+      "mnist_accuracy"),
+    M("mnist_diverged", "MNIST_HPARAMS", [('"eta": 0.1', '"eta": 50.0')], "mnist_accuracy",
+      mistakes={"mnist_accuracy": {"mnist_diverged"}}),
+    # --- SVM
+    M("svm_linear_kernel", "fit_svm", [('SVC(kernel="rbf", C=1.0)', 'SVC(kernel="linear")')]),
+    M("svm_poly_odd_degree", "fit_svm", [('SVC(kernel="rbf", C=1.0)', 'SVC(kernel="poly")')]),
+]
+
+
+def function_cell(nb, function):
+    """The one code cell that defines `function` (a def, or a constant such as MNIST_HPARAMS)."""
+    cells = [c for c in nb.cells if c.cell_type == "code" and (
+        f"def {function}(" in c.source or any(line.startswith(f"{function} =") for line in c.source.splitlines()))]
+    assert len(cells) == 1, f"{function} is defined in {len(cells)} cells of the reference"
+    return cells[0]
+
+
+def mutated(mutant, reference=REFERENCE):
+    nb = nbformat.read(reference, as_version=4)
+    cell = function_cell(nb, mutant.function)
+    for edit in mutant.edits:
+        old, new, count = (*edit, 1) if len(edit) == 2 else edit
+        assert cell.source.count(old) == count, (mutant.name, old, cell.source)
+        cell.source = cell.source.replace(old, new)
+    return nb
+
+
+def _marks(mutant):
+    parts = {checks.BY_ID[q].part[0] for q in mutant.diagnoses()}
+    return [pytest.mark.grading] + ([pytest.mark.part1] if "1" in parts else []) + (
+        [pytest.mark.torch_api] if parts & {"2", "3", "4"} else [])
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """The whole corpus and the reference, graded in one batch by the grading command's engine."""
+    subs = tmp_path_factory.mktemp("mutants")
+    nbformat.write(nbformat.read(REFERENCE, as_version=4), subs / "reference.ipynb")
+    for mutant in MUTANTS:
+        nbformat.write(mutated(mutant), subs / f"{mutant.name}.ipynb")
+    results = grade.grade_all(sorted(subs.iterdir()), tmp_path_factory.mktemp("mutants_out"), jobs=2,
+                              progress=False, use_cache=False)
+    return {r.submission: r for r in results}
+
+
+def scores(result):
+    return {q.id: q.score for q in result.questions}
+
+
+@pytest.mark.grading
+def test_the_reference_of_the_batch_gets_full_marks(graded):
+    reference = graded["reference"]
+    assert reference.status == "graded" and reference.total == reference.possible == 100.0
+    assert all(q.mistakes == [] for q in reference.questions)
+
+
+@pytest.mark.parametrize("mutant", [pytest.param(m, marks=_marks(m), id=m.name) for m in MUTANTS])
+def test_a_mutant_loses_points_on_exactly_its_questions_and_is_diagnosed(graded, mutant):
+    result, reference = graded[mutant.name], scores(graded["reference"])
+    assert result.status == "graded", result.detail
+    got = scores(result)
+    assert {q for q in got if got[q] < reference[q]} == mutant.loses
+    assert {q: got[q] for q in got if q not in mutant.loses} == {q: reference[q] for q in got if q not in mutant.loses}
+    by_id = {q.id: q for q in result.questions}
+    assert {q.id: set(q.mistakes) for q in result.questions if q.mistakes} == mutant.diagnoses()
+    for qid, ids in mutant.diagnoses().items():
+        for m_id in ids:
+            assert f"Likely mistake — {CATALOGUE[m_id].title}: {CATALOGUE[m_id].feedback}" in by_id[qid].output
+
+
+@pytest.mark.grading
+@pytest.mark.part1
+def test_consistently_summed_gradients_keep_the_configured_credit(graded):
+    backward = next(q for q in graded["grad_summed"].questions if q.id == "backward")
+    assert backward.score == round(checks.points("backward") * checks.settings()["settings"]["summed_gradient_credit"], 2)
+    partly = next(q for q in graded["bias_grad_mean"].questions if q.id == "backward")
+    # Not the convention: only the bias gradients are off, which costs their 6 checks of 12.5.
+    assert partly.score == round(checks.points("backward") * 6.5 / 12.5, 2)
+
+
+def test_every_mutant_edits_the_reference():
+    for mutant in MUTANTS:
+        assert mutated(mutant).cells != nbformat.read(REFERENCE, as_version=4).cells, mutant.name
+
+
+def test_the_corpus_covers_the_catalogue():
+    named = {m_id for m in MUTANTS for ids in m.diagnoses().values() for m_id in ids}
+    assert len(MUTANTS) >= 25 and len({m.name for m in MUTANTS}) == len(MUTANTS)
+    assert named <= set(CATALOGUE)
+    assert set(CATALOGUE) - named == set(), "a catalogued mistake without a mutant"
+    for m in MUTANTS:
+        assert m.loses <= set(checks.ORDER)
+        assert set(m.diagnoses()) <= m.loses, m.name
+
