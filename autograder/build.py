@@ -4,6 +4,7 @@
       -> autograder/reference.py            the reference functions, extracted from the master
       -> assignment/                        the student release (Otter Assign's student output)
       -> autograder/dist/tp1_ab-otter.zip   Otter's autograder zip (for stock `otter run`)
+      -> autograder/dist/tp1_ab-gradescope.zip  the engine's autograder zip for Gradescope
 
 Every output is deterministic (cell ids, zip timestamps), so a test can rebuild into a temporary
 folder and compare it with what is committed.
@@ -22,12 +23,15 @@ from pathlib import Path
 import jupytext
 import nbformat
 
+from . import gradescope
+
 ROOT = Path(__file__).resolve().parent.parent
 MASTER = ROOT / "solutions" / "tp1_ab.py"
 SUPPORT = ROOT / "solutions" / "tp1_support"
 CIRCLES = ROOT / "datasets" / "circles.npz"
 POINTS = ROOT / "autograder" / "points.toml"
 NOTEBOOK_NAME = "tp1_ab.ipynb"
+GRADESCOPE_ZIP = "tp1_ab-gradescope.zip"
 
 REFERENCE_HEADER = '''"""The reference implementation of every graded function.
 
@@ -149,7 +153,8 @@ def write_samples(solution_notebook, student_notebook, samples_dir):
 
 
 def build(release_dir, autograder_dir, samples_dir=ROOT / "examples" / "submissions"):
-    """Build the release into release_dir and reference.py + the Otter zip into autograder_dir."""
+    """Build the release into release_dir and reference.py + the Otter and Gradescope zips into
+    autograder_dir."""
     release_dir, autograder_dir = Path(release_dir), Path(autograder_dir)
     nb = load_master()
     reference = reference_source(nb)
@@ -177,6 +182,8 @@ def build(release_dir, autograder_dir, samples_dir=ROOT / "examples" / "submissi
         write_samples(dist / "autograder" / NOTEBOOK_NAME, release_dir / NOTEBOOK_NAME, samples_dir)
         otter_zip = next((dist / "autograder").glob("*.zip"))
         _deterministic_zip(otter_zip, autograder_dir / "dist" / "tp1_ab-otter.zip")
+    # The engine (this package), the reference just built and the release's support package.
+    gradescope.build_zip(autograder_dir / "dist" / GRADESCOPE_ZIP, reference, release_dir / "tp1_support")
     return release_dir
 
 
@@ -188,5 +195,6 @@ def main(argv=None):
     args = parser.parse_args(argv)
     build(args.release, args.autograder)
     print(f"student release: {args.release}\nreference: {args.autograder / 'reference.py'}\n"
-          f"Otter autograder zip: {args.autograder / 'dist' / 'tp1_ab-otter.zip'}")
+          f"Otter autograder zip: {args.autograder / 'dist' / 'tp1_ab-otter.zip'}\n"
+          f"Gradescope autograder zip: {args.autograder / 'dist' / GRADESCOPE_ZIP}")
     return 0

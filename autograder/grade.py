@@ -12,6 +12,7 @@ import functools
 import hashlib
 import json
 import os
+import queue
 import sys
 import threading
 import time
@@ -150,7 +151,8 @@ def judge_all(run_result):
     return [results[qid] for qid in checks.ORDER]
 
 
-def grade_one(path, out_dir, hide=(), isolate=True):
+def grade_one(path, worker):
+    """Grade one submission with a warm sandbox.Worker."""
     sid = submission_id(path)
     start = time.monotonic()
     try:
@@ -158,8 +160,7 @@ def grade_one(path, out_dir, hide=(), isolate=True):
     except UnreadableSubmission as e:
         questions = [QuestionResult(qid, 0.0, checks.points(qid), f"✗ {e}") for qid in checks.ORDER]
         return SubmissionResult(sid, str(path), "unreadable", str(e), questions, seconds=time.monotonic() - start)
-    arrays, request, _ = grading_inputs()
-    run = sandbox.run(program, arrays, request, hide=[out_dir, *hide], isolate=isolate)
+    run = worker.run(program)
     definitions = run.results.get("_definitions", ({}, {}))[1]
     notes = program.notes + list(definitions.get("notes", []))[:20]
     questions = judge_all(run)
@@ -170,15 +171,33 @@ def grade_one(path, out_dir, hide=(), isolate=True):
     return SubmissionResult(sid, str(path), status, detail, questions, notes, time.monotonic() - start)
 
 
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")  # Gradescope's
+
+
 def results_json(result, visibility="visible"):
-    """Gradescope's results.json schema."""
-    return {
+    """Gradescope's results.json schema: one test per question id, with its score and the hidden
+    checks' feedback, at `visibility`. The status and the notes on the notebook's cells (top-level
+    `output`) are always visible; when the questions are not, a visible entry comes first that says
+    only what the student already knows (autograder.gradescope.public_entry)."""
+    if visibility not in VISIBILITIES:
+        raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}, not {visibility!r}")
+    data = {
         "score": result.total,
         "output": (f"Status: {result.status}. {result.detail}".strip() + ("\n" + "\n".join(result.notes)
                                                                             if result.notes else "")),
         "tests": [{"name": q.id, "score": q.score, "max_score": q.max_score, "output": q.output,
                    "visibility": visibility} for q in result.questions],
     }
+    if visibility != "visible":
+        from .gradescope import public_entry
+
+        data["tests"].insert(0, public_entry(result, visibility))
+    return data
+
+
+def write_results_json(result, folder, visibility="visible"):
+    (Path(folder) / "results.json").write_text(json.dumps(results_json(result, visibility), indent=1,
+                                                          ensure_ascii=False))
 
 
 def write_submission(result, out_dir):
@@ -186,7 +205,7 @@ def write_submission(result, out_dir):
 
     folder = Path(out_dir) / result.submission
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "results.json").write_text(json.dumps(results_json(result), indent=1, ensure_ascii=False))
+    write_results_json(result, folder)
     write_student_report(result, folder / "report.html")
     row = {"status": result.status, "detail": result.detail, "notes": result.notes, "seconds": result.seconds,
            "questions": [q.__dict__ | {"figures": {}} for q in result.questions]}
@@ -225,16 +244,30 @@ def write_gradebook(results, out_dir):
 def grade_all(paths, out_dir, jobs=1, isolate=True, progress=True, use_cache=True):
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    hide = sorted({str(p.parent.resolve()) for p in paths})
-    grading_inputs()  # once, before the threads
+    hide = sorted({str(p.parent.resolve()) for p in paths} | {str(out_dir.resolve())})
+    arrays, request, _ = grading_inputs()  # once, before the threads
+    from .reports import ENV
+
+    for template in ENV.list_templates():  # compiled once here: compiling in two threads at once
+        ENV.get_template(template)        # trips CPython 3.11's shared AST recursion counter
+    workers = queue.SimpleQueue()  # warm, one per thread, started on first use
+    started = []
     lock = threading.Lock()
     done = []
 
     def work(path):
         result = _cached(path, out_dir) if use_cache else None
         if result is None:
+            worker = None
             try:
-                result = grade_one(path, out_dir, hide, isolate)
+                try:
+                    worker = workers.get_nowait()
+                except queue.Empty:
+                    worker = sandbox.Worker(arrays, request, hide=hide, isolate=isolate)
+                    with lock:
+                        started.append(worker)
+                result = grade_one(path, worker)
+                workers.put(worker)
             except Exception as e:  # noqa: BLE001 - a grader bug must still leave a row
                 result = SubmissionResult(submission_id(path), str(path), "crashed",
                                           f"internal grader error: {type(e).__name__}: {e}",
@@ -249,8 +282,12 @@ def grade_all(paths, out_dir, jobs=1, isolate=True, progress=True, use_cache=Tru
                       end="" if len(done) < len(paths) else "\n", file=sys.stderr, flush=True)
         return result
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        results = list(pool.map(work, paths))
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(work, paths))
+    finally:
+        for worker in started:
+            worker.close()
     write_gradebook(results, out_dir)
     from .reports import write_summary
 
@@ -267,6 +304,9 @@ def main(argv=None):
     parser.add_argument("--no-cache", action="store_true", help="regrade even unchanged submissions")
     parser.add_argument("--no-isolation", action="store_true",
                         help="do not use bubblewrap even where available (resource limits only)")
+    parser.add_argument("--visibility", choices=VISIBILITIES, default="visible",
+                        help="Gradescope visibility of the question entries in results.json (default: visible; "
+                             "Gradescope's run uses points.toml [gradescope] hidden_visibility)")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
@@ -274,6 +314,9 @@ def main(argv=None):
     if not paths:
         parser.error("no submissions (.ipynb or .zip) found in " + ", ".join(args.paths))
     results = grade_all(paths, args.out, args.jobs, isolate=not args.no_isolation, use_cache=not args.no_cache)
+    if args.visibility != "visible":
+        for result in results:
+            write_results_json(result, args.out / result.submission, args.visibility)
     graded = sum(r.status == "graded" for r in results)
     print(f"{len(results)} submissions, {graded} graded, {len(results) - graded} with problems")
     print(f"gradebook: {args.out / 'grades.csv'}\nclass summary: {args.out / 'summary.html'}\n"

@@ -36,6 +36,9 @@ def test_committed_reference_zip_and_samples_are_in_sync(fresh_build):
     assert (ROOT / "autograder" / "reference.py").read_text() == (fresh_build / "autograder" / "reference.py").read_text()
     assert (ROOT / "autograder" / "dist" / "tp1_ab-otter.zip").read_bytes() == \
         (fresh_build / "autograder" / "dist" / "tp1_ab-otter.zip").read_bytes()
+    assert (ROOT / "autograder" / "dist" / "tp1_ab-gradescope.zip").read_bytes() == \
+        (fresh_build / "autograder" / "dist" / "tp1_ab-gradescope.zip").read_bytes(), \
+        "the Gradescope zip holds the engine: run `make assign` after changing it"
     samples = ROOT / "examples" / "submissions"
     assert _tree(samples) == _tree(fresh_build / "samples")
     assert all(filecmp.cmp(samples / f, fresh_build / "samples" / f, shallow=False) for f in _tree(samples))

@@ -1,0 +1,233 @@
+"""Grading on Gradescope: the autograder zip (`make assign`) and what its `run_autograder` runs.
+
+Gradescope builds an image from the zip once (its `setup.sh`), then, for each submission, puts the
+student's files in /autograder/submission, runs /autograder/run_autograder and reads
+/autograder/results/results.json. `run_autograder` runs
+
+    python -m autograder.gradescope [--root /autograder]
+
+which finds the notebook (or the zip the notebook's export cell makes) in ROOT/submission, grades it
+with the kit's engine exactly as `python -m autograder grade` does (same sandbox, checks and scores),
+and writes ROOT/results/results.json: one entry per question id whose score and feedback students see
+as `[gradescope] hidden_visibility` in points.toml says (default: when the grades are published),
+after one visible entry that says only what the student can already know (whether each function was
+found and ran on the grader's inputs; never a score or an expected value), and the status and notes
+on the notebook's cells, visible at once.
+
+`build_zip` writes autograder/dist/tp1_ab-gradescope.zip: setup.sh and run_autograder (from
+gradescope_files/), requirements.txt (pyproject.toml's pins, verbatim), the engine package and the
+public support package, laid out as in the kit, so that from /autograder/source the engine finds
+them where it does in a checkout.
+"""
+import argparse
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+import tomllib
+import traceback
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+FILES = HERE / "gradescope_files"
+NOTEBOOK_NAME = "tp1_ab.ipynb"
+PUBLIC_TEST = "Public checks"
+WHEN = {"after_published": "when your instructor publishes the grades",
+        "after_due_date": "after the due date",
+        "hidden": "to your instructor only"}
+# What the engine's per-question output says when the function could not be run at all (missing,
+# raised, too slow, not reached): facts about the student's own code, shown at once. Anything else
+# comes from the hidden checks and waits for the configured visibility.
+RUN_PROBLEMS = [re.compile(p) for p in (
+    r"not reached: ", r"✗ \S+ took longer than its ", r"✗ calling \S+ raised ",
+    r"✗ the notebook defines no ", r"✗ '[^']*' is not a function", r"✗ missing$")]
+
+
+class NoSubmission(Exception):
+    """The submission folder holds no single notebook or export zip."""
+
+
+def hidden_visibility():
+    """`[gradescope] hidden_visibility` of points.toml: when students see scores and hidden feedback."""
+    from . import checks
+    from .grade import VISIBILITIES
+
+    value = checks.settings().get("gradescope", {}).get("hidden_visibility", "after_published")
+    if value not in VISIBILITIES:
+        raise ValueError(f"{checks.POINTS_FILE}: [gradescope] hidden_visibility must be one of "
+                         f"{', '.join(VISIBILITIES)}, not {value!r}")
+    return value
+
+
+# --- results.json on Gradescope -----------------------------------------------------------------
+
+def public_line(question, status):
+    """(ran, text): what the student may see at once about one question: found and ran, or why not."""
+    first = question.output.splitlines()[0].strip() if question.output else ""
+    if status == "unreadable" or first == "not graded":
+        return False, "not graded (see the status above)"
+    if any(p.match(first) for p in RUN_PROBLEMS):
+        return False, first.removeprefix("✗ ")[:600]
+    if question.id in ("circles_accuracy", "mnist_accuracy"):
+        return True, "the grader trained your functions without error"
+    if question.id == "MNIST_HPARAMS":
+        return True, "found"
+    return True, "found, and ran on the grader's inputs without error"
+
+
+def public_entry(result, visibility):
+    """The visible test entry of results.json when the question entries are not visible yet."""
+    lines = [(q.id, *public_line(q, result.status)) for q in result.questions]
+    text = ("Each graded function was looked for in your notebook and called on the grader's own inputs.\n"
+            f"Scores and the hidden tests' feedback (values, gradients, accuracy) are shown "
+            f"{WHEN.get(visibility, 'later')}.\n\n"
+            + "\n".join(f"{'✓' if ran else '✗'} {qid}: {why}" for qid, ran, why in lines))
+    return {"name": PUBLIC_TEST, "output": text, "visibility": "visible",
+            "status": "passed" if all(ran for _, ran, _ in lines) else "failed"}
+
+
+def unreadable_result(message, path=""):
+    """A SubmissionResult for a submission folder with nothing to grade."""
+    from . import checks
+    from .grade import QuestionResult, SubmissionResult
+
+    questions = [QuestionResult(q, 0.0, checks.points(q), f"✗ {message}") for q in checks.ORDER]
+    return SubmissionResult("submission", str(path), "unreadable", message, questions)
+
+
+def find_submission(folder):
+    """The notebook in the submission folder (Gradescope unpacks an uploaded zip), else the export zip.
+    Hidden files (Otter's .OTTER_LOG), checkpoints and symbolic links are never read."""
+    folder = Path(folder)
+    files = []
+    for dirpath, dirnames, filenames in os.walk(folder):  # does not follow symbolic links
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__MACOSX")
+        files += [Path(dirpath) / f for f in sorted(filenames)
+                  if not f.startswith(".") and not (Path(dirpath) / f).is_symlink()]
+    for suffix in (".ipynb", ".zip"):
+        found = [f for f in files if f.suffix.lower() == suffix]
+        named = [f for f in found if f.name == NOTEBOOK_NAME]
+        if len(found) == 1 or len(named) == 1:
+            return found[0] if len(found) == 1 else named[0]
+        if found:
+            raise NoSubmission(f"the submission holds {len(found)} {suffix} files "
+                               f"({', '.join(sorted(f.name for f in found))}): hand in one notebook, "
+                               f"{NOTEBOOK_NAME}, or the zip its last cell makes")
+    raise NoSubmission(f"the submission holds no notebook: hand in {NOTEBOOK_NAME} or the zip its last cell makes")
+
+
+def namespaces_work():
+    """(usable, why not): bubblewrap is installed and may create namespaces here."""
+    from . import sandbox
+
+    problem = sandbox.bwrap_problem()
+    return problem is None, problem or ""
+
+
+def write_results(data, results_dir):
+    results_dir.mkdir(parents=True, exist_ok=True)
+    tmp = results_dir / ".results.json.tmp"
+    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False))
+    os.replace(tmp, results_dir / "results.json")
+
+
+def run(root, visibility=None, isolate=None):
+    """Grade ROOT/submission and write ROOT/results/results.json; returns what was written."""
+    from . import grade
+
+    root, start = Path(root), time.monotonic()
+    visibility = visibility or hidden_visibility()
+    print(f"engine: {HERE}\nvisibility of the question entries: {visibility}")
+    try:
+        path = find_submission(root / "submission")
+    except NoSubmission as e:
+        result = unreadable_result(str(e))
+    else:
+        print(f"submission: {path.relative_to(root)}")
+        if isolate is None:
+            isolate, why = namespaces_work()
+            if not isolate:
+                print(f"warning: bubblewrap cannot isolate here ({why}); student code runs with resource "
+                      "limits and a user id of its own only")
+        with tempfile.TemporaryDirectory(prefix="tp1-gradescope-") as out:
+            [result] = grade.grade_all([path], out, jobs=1, isolate=isolate, progress=False, use_cache=False)
+    data = grade.results_json(result, visibility)
+    data["execution_time"] = round(time.monotonic() - start, 1)
+    data["stdout_visibility"] = "hidden"  # the log below names every score
+    write_results(data, root / "results")
+    print(f"status: {result.status} {result.detail}\nscore: {result.total} / {result.possible} "
+          f"in {data['execution_time']} s")
+    for q in result.questions:
+        print(f"  {q.id:<22} {q.score:>6} / {q.max_score:<5} {q.output.splitlines()[0] if q.output else ''}")
+    return data
+
+
+def main(argv=None):
+    from .grade import VISIBILITIES
+
+    parser = argparse.ArgumentParser(prog="python -m autograder.gradescope", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--root", type=Path, default=Path("/autograder"),
+                        help="Gradescope's folder, holding submission/ and results/ (default: /autograder)")
+    parser.add_argument("--visibility", choices=VISIBILITIES,
+                        help="visibility of the question entries (default: points.toml [gradescope])")
+    parser.add_argument("--no-isolation", action="store_true", help="do not use bubblewrap")
+    args = parser.parse_args(argv)
+    try:
+        run(args.root, args.visibility, isolate=False if args.no_isolation else None)
+    except Exception:  # noqa: BLE001 - Gradescope must still get a results.json, the instructor the trace
+        traceback.print_exc(file=sys.stdout)
+        write_results({"score": 0.0, "output": "The autograder failed on this submission; your instructor "
+                       "can see why and will regrade it.", "stdout_visibility": "hidden",
+                       "tests": []}, args.root / "results")
+        return 1
+    return 0
+
+
+# --- the zip ------------------------------------------------------------------------------------
+
+def requirements():
+    """requirements.txt of the zip: the project's pinned dependencies, verbatim."""
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        dependencies = tomllib.load(f)["project"]["dependencies"]
+    return ("# GENERATED by `make assign` from pyproject.toml: the kit's pinned dependencies.\n"
+            + "".join(f"{d}\n" for d in dependencies))
+
+
+def zip_members(reference_source, support_dir):
+    """{name in the zip: (bytes, mode)}: what Gradescope unpacks into /autograder/source."""
+    members = {name: ((FILES / name).read_bytes(), 0o755) for name in ("setup.sh", "run_autograder")}
+    members["requirements.txt"] = (requirements().encode(), 0o644)
+    for path in sorted(HERE.rglob("*")):
+        rel = path.relative_to(HERE)
+        if (path.is_file() and path.suffix in (".py", ".toml", ".j2") and "__pycache__" not in rel.parts
+                and rel.parts[0] not in ("dist", "gradescope_files")):
+            members[f"autograder/{rel.as_posix()}"] = (path.read_bytes(), 0o644)
+    members["autograder/reference.py"] = (reference_source.encode(), 0o644)
+    for path in sorted(Path(support_dir).rglob("*")):
+        rel = path.relative_to(support_dir)
+        if path.is_file() and "__pycache__" not in rel.parts and path.suffix != ".pyc":
+            members[f"assignment/tp1_support/{rel.as_posix()}"] = (path.read_bytes(), 0o644)
+    return members
+
+
+def build_zip(dest, reference_source, support_dir):
+    """Write the Gradescope autograder zip, byte-for-byte the same for the same inputs."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, (data, mode) in sorted(zip_members(reference_source, support_dir).items()):
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.create_system = 3  # Unix, so that unzip keeps the modes (run_autograder executable)
+            info.external_attr = (0o100000 | mode) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, data)
+    return dest
+
+
+if __name__ == "__main__":
+    sys.exit(main())
