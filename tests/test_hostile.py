@@ -1,0 +1,1045 @@
+"""Hostile submissions: student code that attacks the grader, graded in one batch with honest ones.
+
+Every hostile submission is the full reference notebook (examples/submissions/reference.ipynb) with
+cells appended that redefine a graded function or run code at definition time (a class body or a
+default argument: the only places where top-level code still runs once the grader keeps just the
+definitions). They are graded together with honest submissions in ONE batch (`--jobs 2`), and the
+honest ones again on their own. The tests then check, for each hostile submission:
+
+- the batch completed and it has a row;
+- it gained no point it did not deserve: the exact expected score where its graded functions are
+  the reference's (a sabotaged question scores 0; the accuracy question that uses it too), and, where
+  it lies about what its functions returned, no more than an honest control with the same mistakes;
+- its status and feedback say what happened (timeout, memory, output, crashed, ...);
+and, for the batch: every honest submission's row and results.json are identical to the run without
+the hostile ones; no file outside the sandboxes changed (submission folders, a canary file, the
+folder around the output folder; nothing forged in the output folder); no process any sandbox
+started is still running; the grader's own memory stayed bounded.
+
+Needs bubblewrap: without isolation, `os.kill(-1, 9)` and friends would hit the grader (and pytest).
+"""
+import csv
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder import checks
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "examples" / "submissions"
+MARK = "tp1h" + os.urandom(4).hex()  # this run's name (comm, argv[0]) for every process a hostile submission starts
+FORGED = "FORGED-BY-STUDENT"
+XSS = "<script>document.title='XSS-BY-STUDENT'</script>"
+BATCH_TIMEOUT = 1200  # seconds: a grader that hangs fails the tests instead of blocking them forever
+
+pytestmark = [
+    pytest.mark.grading,
+    pytest.mark.xdist_group("hostile"),  # one worker builds the batch (make test: -n 2 --dist loadgroup)
+    pytest.mark.skipif(not (sys.platform.startswith("linux") and shutil.which("bwrap")),
+                       reason="hostile code is only safe to grade under bubblewrap (apt-get install bubblewrap)"),
+]
+
+Q = list(checks.ORDER)
+POINTS = {q: checks.points(q) for q in Q}
+PROBE_ORDER = [q.id for q in checks.QUESTIONS]  # the order the sandbox calls them in
+
+
+def after(qid):
+    """The questions probed after qid: lost when the sandbox dies during qid (or regraded)."""
+    return set(PROBE_ORDER[PROBE_ORDER.index(qid) + 1:])
+
+
+# --- the hostile cells ---------------------------------------------------------------------------
+# Appended to the reference notebook. @OUT@, @SUBS@, @CANARY@, @KIT@ are replaced by the repr of
+# the real paths: the attacks aim at the real output folder, submissions and kit.
+
+PRELUDE = r'''
+import os, sys, time, signal, subprocess, threading, json, glob, ctypes, importlib
+_MARK = @MARK@
+_FORGED = 'FORGED-BY-STUDENT'
+_OUT = @OUT@
+_SUBS = @SUBS@
+_CANARY = @CANARY@
+_KIT = @KIT@
+_PUBLIC = @PUBLIC@
+_REF = {'init_params': init_params, 'forward': forward, 'loss_accuracy': loss_accuracy, 'backward': backward,
+        'sgd': sgd, 'init_params_autograd': init_params_autograd, 'sgd_autograd': sgd_autograd,
+        'init_model': init_model, 'loss_accuracy_nn': loss_accuracy_nn, 'sgd_nn': sgd_nn,
+        'init_model_optim': init_model_optim, 'fit_svm': fit_svm}
+_ONCE = []
+
+
+def _tag():
+    """Name this process after this test run (its comm), so the test finds it if it outlives the grading."""
+    try:
+        ctypes.CDLL(None).prctl(15, _MARK.encode(), 0, 0, 0)
+    except Exception:
+        pass
+
+
+def _outside_targets():
+    """Files outside the sandbox a student would love to change."""
+    found = [os.path.join(_OUT, 'grades.csv'), os.path.join(_OUT, 'summary.html'),
+             os.path.join(_OUT, 'reference', 'results.json'), os.path.join(_OUT, 'reference', 'row.json'),
+             os.path.join(_SUBS, 'reference.ipynb'), os.path.join(_SUBS, 'summed_gradients.ipynb'), _CANARY,
+             os.path.join(_KIT, 'autograder', 'reference.py'), os.path.join(_KIT, 'autograder', 'points.toml')]
+    for pattern in (_SUBS + '/*', _OUT + '/*', _OUT + '/*/*', '../*.ipynb', '../../*.ipynb', '/proc/1/cwd/*',
+                    '/proc/*/cwd/*.ipynb', '/proc/*/root' + _SUBS + '/*'):
+        try:
+            found += glob.glob(pattern)[:50]
+        except Exception:
+            pass
+    here = os.getcwd()  # and whatever sits next to this sandbox's folder: other jobs' folders, say
+    for ancestor in [p for p in (os.path.dirname(here), os.path.dirname(os.path.dirname(here))) if p != '/']:
+        for pattern in ('/*', '/*/*', '/*/*/*'):
+            try:
+                found += [p for p in glob.glob(ancestor + pattern)[:100]
+                          if not (p + '/').startswith(here + '/') and os.path.isfile(p)]
+            except Exception:
+                pass
+    return found
+
+
+def _try_write(path, text):
+    try:
+        with open(path, 'a') as f:
+            f.write(text)
+        return True
+    except BaseException:
+        return False
+
+
+def _write_everywhere():
+    """Append the forged marker to every target; returns those that were written."""
+    return [p for p in _outside_targets() if _try_write(p, _FORGED)]
+'''
+
+LOOP_TOPLEVEL = r'''
+class _Spin:  # a class body runs at definition time: an infinite loop at top level
+    while True:
+        pass
+'''
+
+LOOP_FORWARD_SWALLOW = r'''
+def forward(params, X):  # an infinite loop that swallows every exception, the grader's timeout too
+    while True:
+        try:
+            time.sleep(1)
+        except BaseException:
+            pass
+'''
+
+SLEEP = r'''
+def sgd_nn(model, eta):  # sleeps past the question's budget (10 s), then does the right thing
+    time.sleep(15)
+    return _REF['sgd_nn'](model, eta)
+'''
+
+MEMORY_BOMB = r'''
+def fit_svm(X, y):  # allocates (and touches) 64 MB blocks until the sandbox says no
+    hog = []
+    while True:
+        hog.append(b'x' * (64 * 2**20))
+'''
+
+FORK_BOMB = r'''
+def init_model_optim(nx, nh, ny, eta):  # a fork bomb, bounded to 2 x 200 processes, on the MNIST run
+    if nx > 100:
+        born = 0
+        for _ in range(200):
+            try:
+                pid = os.fork()
+            except OSError:
+                break
+            if pid == 0:
+                _tag()
+                try:
+                    os.fork()
+                    _tag()
+                except OSError:
+                    pass
+                time.sleep(300)
+                os._exit(0)
+            born += 1
+        raise RuntimeError(f'FORK-BOMB forked {born} processes')
+    return _REF['init_model_optim'](nx, nh, ny, eta)
+'''
+
+EXIT_CALLS = r'''
+def _leave(code=sys.exit(4)):  # a default argument runs at definition time: sys.exit at top level
+    pass
+
+
+def loss_accuracy(Yhat, Y):  # sys.exit inside a graded function
+    sys.exit(0)
+'''
+
+OS_EXIT_TOPLEVEL = r'''
+def _leave(code=os._exit(0)):  # os._exit(0) at definition time: the process just ends, "successfully"
+    pass
+'''
+
+OS_EXIT_SGD = r'''
+def sgd(params, grads, eta):  # os._exit(0) inside a graded function, mid-run
+    os._exit(0)
+'''
+
+KILL_PARENT = r'''
+class _KillParent:  # at definition time
+    try:
+        os.kill(os.getppid(), signal.SIGKILL)
+    except BaseException:
+        pass
+    time.sleep(0.5)
+
+
+def sgd_nn(model, eta):  # and again inside a graded function
+    try:
+        os.kill(os.getppid(), signal.SIGKILL)
+    except BaseException:
+        pass
+    time.sleep(0.5)
+    return _REF['sgd_nn'](model, eta)
+'''
+
+KILL_ALL = r'''
+def init_model_optim(nx, nh, ny, eta):  # on the MNIST run: kill everything in sight, then carry on
+    if nx > 100:
+        for attack in (lambda: os.kill(-1, signal.SIGKILL), lambda: os.killpg(os.getpgid(os.getppid()), signal.SIGKILL),
+                       lambda: os.kill(1, signal.SIGKILL), lambda: os.killpg(1, signal.SIGKILL)):
+            try:
+                attack()
+            except BaseException:
+                pass
+        time.sleep(0.5)
+    return _REF['init_model_optim'](nx, nh, ny, eta)
+'''
+
+SNOOP = r'''
+def _readable(path):
+    try:
+        with open(path, 'rb') as f:
+            f.read(1)
+        return True
+    except BaseException:
+        return False
+
+
+def _snoop_kit():
+    # the kit being used for grading: the reference, the checks (hidden tests), the Otter zip, the master
+    found = []
+    kit_files = ['autograder/reference.py', 'autograder/checks/__init__.py', 'autograder/checks/part1.py',
+                 'autograder/dist/tp1_ab-otter.zip', 'autograder/points.toml', 'solutions/tp1_ab.py']
+    roots = [_KIT, '/proc/1/root' + _KIT, '/proc/self/root' + _KIT, '/proc/1/cwd', '..', '../..', '../../..']
+    roots += [p for p in sys.path if p]  # an installed (not editable) copy of the kit
+    for root in roots:
+        for name in kit_files:
+            if _readable(os.path.join(root, name)):
+                found.append(os.path.join(root, name))
+    for module in ('autograder.reference', 'autograder.checks', 'reference', 'checks', 'solutions'):
+        try:
+            importlib.import_module(module)
+            found.append('import ' + module)
+        except BaseException:
+            pass
+    return found
+
+
+def _snoop_elsewhere():
+    # any other copy of the kit, or other students' work (an older batch), anywhere on this machine
+    found = [p for p in glob.glob(_PUBLIC + '/**', recursive=True) if os.path.isfile(p) and _readable(p)]
+    needles = (b'def ' + b'judge_', b'summed_gradient' + b'_credit', b'def backward(params, ' + b'outputs, Y)')
+    start, here, seen = time.monotonic(), os.getcwd(), set()
+    for top in ('/var/tmp', '/work', '/srv', '/opt', '/home', '/root', '/mnt', '/media', '/data', '/var', '/usr/local', '/'):
+        for dirpath, dirnames, filenames in os.walk(top):
+            if time.monotonic() - start > 8 or dirpath in seen:
+                dirnames[:] = []
+                continue
+            seen.add(dirpath)
+            if dirpath in ('/proc', '/sys', '/dev') or dirpath.startswith(here):
+                dirnames[:] = []
+                continue
+            for name in filenames:
+                path = os.path.join(dirpath, name)
+                if name.endswith('otter.zip') or name == 'grades.csv' and _readable(path):
+                    found.append(path)
+                elif name.endswith(('.py', '.toml', '.json', '.ipynb', '.j2')):
+                    try:
+                        if os.path.getsize(path) < 2**20:
+                            with open(path, 'rb') as f:
+                                if any(n in f.read() for n in needles):
+                                    found.append(path)
+                    except BaseException:
+                        pass
+    return sorted(set(found))
+
+
+def fit_svm(X, y):  # reads what it can find and shows it in its own feedback
+    raise RuntimeError('SNOOP-REPORT ' + repr(_snoop_kit()[:20]) + ' ELSEWHERE-REPORT ' + repr(_snoop_elsewhere()[:10]))
+
+
+def backward(params, outputs, Y):  # tries to use the reference's own backward
+    for module in ('autograder.reference', 'reference'):
+        try:
+            return importlib.import_module(module).backward(params, outputs, Y)
+        except BaseException:
+            pass
+    for path in (os.path.join(_KIT, 'autograder', 'reference.py'), '../autograder/reference.py'):
+        try:
+            ns = {}
+            exec(open(path).read(), ns)
+            return ns['backward'](params, outputs, Y)
+        except BaseException:
+            pass
+    raise RuntimeError('CHEAT-FAILED: no reference to copy')
+'''
+
+MONKEYPATCH = r'''
+import math
+import numpy
+import torch
+import torch.testing
+
+
+class _Patch:  # make every comparison helper say "equal"
+    _yes = lambda *a, **k: True
+    _quiet = lambda *a, **k: None
+    torch.allclose = _yes
+    torch.equal = _yes
+    torch.isclose = lambda a, b, *x, **k: torch.ones_like(torch.as_tensor(a), dtype=torch.bool)
+    torch.testing.assert_close = _quiet
+    torch.testing.assert_allclose = _quiet
+    numpy.allclose = _yes
+    numpy.array_equal = _yes
+    numpy.isclose = lambda a, b, *x, **k: numpy.ones(numpy.shape(a), dtype=bool)
+    numpy.testing.assert_allclose = _quiet
+    numpy.testing.assert_array_equal = _quiet
+    numpy.testing.assert_array_almost_equal = _quiet
+    numpy.testing.assert_almost_equal = _quiet
+    math.isclose = _yes
+'''
+
+HONEST_WRONG = r'''
+def forward(params, X):  # right values, but float32 (loses "keeps float64")
+    Yhat, outputs = _REF['forward'](params, X)
+    return Yhat.float(), outputs
+
+
+def backward(params, outputs, Y):  # zero gradients
+    return {name: torch.zeros_like(p) for name, p in params.items()}
+
+
+def init_params_autograd(nx, nh, ny):  # forgot requires_grad
+    return init_params(nx, nh, ny)
+
+
+def loss_accuracy_nn(loss, Ytilde, Y):  # L as a Python float
+    L, acc = _REF['loss_accuracy_nn'](loss, Ytilde, Y)
+    return L.item(), acc
+
+
+def init_model_optim(nx, nh, ny, eta):  # Adam instead of SGD
+    model, loss = init_model(nx, nh, ny)
+    return model, loss, torch.optim.Adam(model.parameters(), lr=eta)
+'''
+
+LIAR = r'''
+import numpy
+
+
+class _Float32ClaimingFloat64(torch.Tensor):
+    @property
+    def dtype(self):
+        return torch.float64
+
+
+def forward(params, X):  # the same float32 values, claiming float64
+    Yhat, outputs = _REF['forward'](params, X)
+    return Yhat.float().as_subclass(_Float32ClaimingFloat64), outputs
+
+
+class _Liar:
+    """Equal to everything, the right shape, numpy zeros when converted."""
+    def __init__(self, shape):
+        self._shape = tuple(shape)
+    shape = property(lambda self: self._shape)
+    dtype = property(lambda self: torch.float64)
+    __eq__ = lambda self, other: True
+    __ne__ = lambda self, other: False
+    __hash__ = object.__hash__
+    __array__ = lambda self, *a, **k: numpy.zeros(self._shape)
+    numpy = lambda self: numpy.zeros(self._shape)
+    detach = cpu = clone = lambda self: self
+    size = lambda self, *a: self._shape if not a else self._shape[a[0]]
+
+
+class _LyingZeros(torch.Tensor):
+    __eq__ = lambda self, other: torch.ones_like(self, dtype=torch.bool)
+    allclose = lambda self, *a, **k: True
+    equal = lambda self, *a, **k: True
+
+
+def backward(params, outputs, Y):  # zero gradients behind objects that claim to equal anything
+    fakes = {name: _Liar(p.shape) for name, p in params.items()}
+    fakes['Wh'] = torch.zeros_like(params['Wh']).as_subclass(_LyingZeros)
+    return fakes
+
+
+class _Fake:  # a plain float whose type is called torch.Tensor
+    class Tensor(float):
+        __module__ = 'torch'
+        __qualname__ = 'Tensor'
+
+
+def loss_accuracy_nn(loss, Ytilde, Y):
+    L, acc = _REF['loss_accuracy_nn'](loss, Ytilde, Y)
+    return _Fake.Tensor(L.item()), acc
+
+
+class SGD(torch.optim.Adam):  # Adam, called SGD
+    pass
+
+
+def init_model_optim(nx, nh, ny, eta):
+    model, loss = init_model(nx, nh, ny)
+    return model, loss, SGD(model.parameters(), lr=eta)
+'''
+
+PATCH_PROBE = r'''
+class _PatchProbe:  # rewrite what the grader's probe reports about the returned tensors
+    import probes as _probes
+    _describe = _probes.describe
+
+    def _lie(x, _describe=_describe):
+        d = _describe(x)
+        if 'dtype' in d:
+            d.update(dtype='float64', requires_grad=True, is_leaf=True, type='torch.Tensor')
+        return d
+    _probes.describe = _lie
+    torch.Tensor.is_leaf = property(lambda self: True)
+'''
+
+FORGE = r'''
+def sgd(params, grads, eta):  # forges the grader's output everywhere it can think of, then fails
+    wrote = []
+    forged_row = 'forge_outputs,100.0,100.0,graded' + ',100' * 15 + '\n' + _FORGED
+    forged_results = json.dumps({'score': 100.0, 'output': _FORGED, 'tests': []})
+    for folder in (_OUT, os.path.join(_OUT, 'forge_outputs'), os.path.join(_OUT, 'reference'), '.', '..', '../..',
+                   '../../..', 'out', '../out', '../../out', '/proc/1/cwd', '/proc/self/cwd/..'):
+        for name, text in (('grades.csv', forged_row), ('results.json', forged_results),
+                           ('report.html', _FORGED), ('summary.html', _FORGED), ('row.json', forged_results)):
+            path = os.path.join(folder, name)
+            try:
+                with open(path, 'w') as f:
+                    f.write(text)
+                wrote.append(os.path.realpath(path))
+            except BaseException:
+                pass
+    wrote += _write_everywhere()
+    raise RuntimeError('FORGE-DONE ' + @XSS@ + ' wrote ' + repr(sorted(set(wrote)))[:600])
+'''
+
+BACKGROUND = r'''
+_SH = r"""
+parent=$PPID
+while kill -0 "$parent" 2>/dev/null; do sleep 0.05; done
+i=0
+while [ $i -lt 600 ]; do
+  for f in "$OUT/grades.csv" "$OUT/reference/results.json" "$SUBS/reference.ipynb" "$CANARY" "$BOX"/out/*.json; do
+    echo "$FORGED" > "$f" 2>/dev/null
+  done
+  i=$((i+1)); sleep 0.1
+done
+"""
+
+
+def _daemon():
+    """A double-forked, setsid'd Python process that waits for the runner to end, then edits files."""
+    runner, box = os.getpid(), os.getcwd()
+    if os.fork() != 0:
+        return
+    try:
+        os.setsid()
+        if os.fork() != 0:
+            os._exit(0)
+        _tag()
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        while True:
+            try:
+                os.kill(runner, 0)
+                time.sleep(0.05)
+            except ProcessLookupError:
+                break
+            except BaseException:
+                time.sleep(0.05)
+        for _ in range(600):
+            _write_everywhere()
+            for path in glob.glob(os.path.join(box, 'out', '*')):
+                _try_write(path, _FORGED)
+            time.sleep(0.1)
+    finally:
+        os._exit(0)
+
+
+def _scribbler():
+    while True:  # a thread: keeps trying, while the probes run
+        _write_everywhere()
+        time.sleep(0.2)
+
+
+class _Background:  # start them at definition time
+    subprocess.Popen(['/bin/sh', '-c', _SH, _MARK + '-sh'], start_new_session=True,
+                     env={'OUT': _OUT, 'SUBS': _SUBS, 'CANARY': _CANARY, 'FORGED': _FORGED, 'BOX': os.getcwd(),
+                          'PATH': '/usr/bin:/bin'},
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _daemon()
+    threading.Thread(target=_scribbler, daemon=True).start()
+'''
+
+WRITE_SIBLING = r'''
+def init_params(nx, nh, ny):  # tries to change the other submissions' notebooks, then does the right thing
+    if not _ONCE:
+        _ONCE.append(1)
+        for path in _outside_targets() + glob.glob('/var/tmp/**/*.ipynb', recursive=True)[:200]:
+            if path.endswith(('.ipynb', '.zip')):
+                _try_write(path, _FORGED)
+                try:
+                    os.truncate(path, 0)
+                except BaseException:
+                    pass
+                try:
+                    os.unlink(path)
+                except BaseException:
+                    pass
+    return _REF['init_params'](nx, nh, ny)
+'''
+
+FD_INJECT = r'''
+def init_model_optim(nx, nh, ny, eta):  # on the MNIST run: write forged results into every open file descriptor
+    if nx > 100:
+        forged = (json.dumps({'submission': 'reference', 'id': 'reference', 'status': 'graded', 'total': 0, 'score': 0})
+                  + '\n' + json.dumps({'submission': 'fd_inject', 'status': 'graded', 'total': 100, 'score': 100})
+                  + '\n' + _FORGED + '\n').encode()
+        for fd in sorted(int(n) for n in os.listdir('/proc/self/fd')):
+            if fd > 2:
+                try:
+                    os.write(fd, forged)
+                except BaseException:
+                    pass
+        raise RuntimeError('FD-INJECT-DONE')
+    return _REF['init_model_optim'](nx, nh, ny, eta)
+'''
+
+JSON_BOMB = r'''
+def fit_svm(X, y):  # leaves traps among the probes' records: JSON nesting bombs, a symlink, a folder
+    for attack in (lambda: open('out/zz_deep.json', 'w').write('[' * 200000),
+                   lambda: open('out/zz_deep2.json', 'w').write('{"a":' * 100000),
+                   lambda: open('out/zz_huge.json', 'w').write('1' * 10**6),
+                   lambda: os.symlink('/etc/shadow', 'out/zz_link.json'),
+                   lambda: os.mkdir('out/zz_dir.json')):
+        try:
+            attack()
+        except BaseException:
+            pass
+    return _REF['fit_svm'](X, y)
+'''
+
+FIFO = r'''
+def fit_svm(X, y):  # a FIFO among the probes' records: whoever opens it to read waits for a writer forever
+    for name in ('zz_fifo.json', 'zz_fifo2.npz'):
+        try:
+            os.mkfifo(os.path.join('out', name))
+        except BaseException:
+            pass
+    try:
+        with open('out/zz_fifo2.json', 'w') as f:
+            f.write('{"status": "ok"}')
+    except BaseException:
+        pass
+    return _REF['fit_svm'](X, y)
+'''
+
+NPZ_BOMB = r'''
+def fit_svm(X, y):  # a 2 MB .npz that inflates to a 2 GiB array, where the grader loads records
+    import zipfile
+    n = 2**28  # float64: 2 GiB
+    d = "{'descr': '<f8', 'fortran_order': False, 'shape': (%d,), }" % n
+    d += ' ' * ((64 - (10 + len(d) + 1) % 64) % 64) + '\n'
+    header = b'\x93NUMPY\x01\x00' + len(d).to_bytes(2, 'little') + d.encode('latin1')
+    chunk = bytes(2**24)
+    for out in ('out',):
+        try:
+            with zipfile.ZipFile(os.path.join(out, 'zz_bomb.npz'), 'w', zipfile.ZIP_DEFLATED) as zf:
+                with zf.open('a.npy', 'w', force_zip64=True) as f:
+                    f.write(header)
+                    for _ in range(n * 8 // len(chunk)):
+                        f.write(chunk)
+            with open(os.path.join(out, 'zz_bomb.json'), 'w') as f:
+                f.write('{"status": "ok"}')
+        except BaseException:
+            pass
+    return _REF['fit_svm'](X, y)
+'''
+
+PRINT_STDOUT = r'''
+class _Shout:  # 100 MB on stdout at definition time
+    for _ in range(100):
+        sys.stdout.write('x' * 2**20)
+    sys.stdout.flush()
+'''
+
+PRINT_STDERR = r'''
+def init_model_optim(nx, nh, ny, eta):  # 100 MB on stderr during the MNIST run
+    if nx > 100:
+        for _ in range(100):
+            sys.stderr.write('y' * 2**20)
+        sys.stderr.flush()
+    return _REF['init_model_optim'](nx, nh, ny, eta)
+'''
+
+SEGFAULT = r'''
+def fit_svm(X, y):  # a hard crash of the interpreter
+    ctypes.string_at(0)
+'''
+
+XSS_CELL = r'''
+def init_params(nx, nh, ny):  # HTML in its own feedback
+    raise ValueError(@XSS@)
+
+
+def init_model_optim(nx, nh, ny, eta):  # and in the crash detail shown on the class summary
+    if nx > 100:
+        sys.stderr.write('\n' + @XSS@ + '\n')
+        sys.stderr.flush()
+        os._exit(1)
+    return _REF['init_model_optim'](nx, nh, ny, eta)
+'''
+
+
+# --- what each submission must get ---------------------------------------------------------------
+
+@dataclass
+class Outcome:
+    """One acceptable result: a status, questions that must be 0, questions that may be 0 or full
+    (lost when the sandbox dies before them); every other question full. `says`: groups of words,
+    one of each group must appear in the feedback (case-insensitive)."""
+    statuses: tuple
+    zero: set = field(default_factory=set)
+    either: set = field(default_factory=set)
+    says: tuple = ()
+
+
+@dataclass
+class Case:
+    name: str
+    cells: list
+    base: str = "reference.ipynb"
+    outcomes: list = field(default_factory=list)
+    control: str = ""  # an honest submission with the same mistakes: this one may score no more
+    same_as_control: bool = False  # ... and scores exactly as much
+    what: str = ""
+
+
+ALL = set(Q)
+TIME_WORDS = ("time", "budget", "too long")
+EXIT_WORDS = ("exit", "ended", "stopped", "died")
+CASES = [
+    Case("loop_toplevel", [LOOP_TOPLEVEL], outcomes=[Outcome(("timeout",), zero=ALL, says=(TIME_WORDS,))],
+         what="infinite loop at definition time (a class body)"),
+    Case("loop_forward_swallow", [LOOP_FORWARD_SWALLOW],
+         outcomes=[Outcome(("timeout",), zero={"forward", "circles_accuracy"},
+                           either=after("forward") - {"circles_accuracy"}, says=(TIME_WORDS,))],
+         what="infinite loop in forward that catches BaseException (the per-question alarm too)"),
+    Case("sleep_past_budget", [SLEEP], outcomes=[Outcome(("timeout",), zero={"sgd_nn"}, says=(TIME_WORDS,))],
+         what="sgd_nn sleeps 15 s (budget 10 s), then answers right"),
+    Case("memory_bomb", [MEMORY_BOMB],
+         outcomes=[Outcome(("graded", "memory"), zero={"fit_svm"}, says=(("memory",),))],
+         what="fit_svm touches 64 MB blocks until refused"),
+    Case("fork_bomb", [FORK_BOMB],
+         outcomes=[Outcome(("graded",), zero={"mnist_accuracy"}, says=(("FORK-BOMB forked",),))],
+         what="bounded fork bomb (children sleep 300 s) during the MNIST run"),
+    Case("exit_calls", [EXIT_CALLS],
+         outcomes=[Outcome(("graded",), zero={"loss_accuracy"}, says=(("SystemExit",),))],
+         what="sys.exit at definition time (default argument) and inside loss_accuracy"),
+    Case("os_exit_toplevel", [OS_EXIT_TOPLEVEL], outcomes=[Outcome(("crashed",), zero=ALL, says=(EXIT_WORDS,))],
+         what="os._exit(0) at definition time"),
+    Case("os_exit_in_sgd", [OS_EXIT_SGD],
+         outcomes=[Outcome(("crashed",), zero={"sgd", "circles_accuracy"}, either=after("sgd") - {"circles_accuracy"},
+                           says=(EXIT_WORDS,))],
+         what="os._exit(0) inside sgd"),
+    Case("kill_parent", [KILL_PARENT],
+         outcomes=[Outcome(("graded",)), Outcome(("crashed",), either=ALL)],
+         what="os.kill(os.getppid(), SIGKILL) at definition time and inside sgd_nn"),
+    Case("kill_all", [KILL_ALL],
+         outcomes=[Outcome(("graded",)), Outcome(("crashed",), zero={"mnist_accuracy"})],
+         what="os.kill(-1), os.killpg(parent's group), kill(1), killpg(1) during the MNIST run"),
+    Case("snoop", [SNOOP],
+         outcomes=[Outcome(("graded",), zero={"fit_svm", "backward", "circles_accuracy"},
+                           says=(("SNOOP-REPORT []",), ("CHEAT-FAILED",)))],
+         what="looks for the reference, checks, Otter zip, master notebook (paths, imports, a walk of /)"),
+    Case("monkeypatch", [MONKEYPATCH], base="softmax_wrong_axis.ipynb", control="softmax_wrong_axis",
+         same_as_control=True, outcomes=[Outcome(("graded",))],
+         what="softmax_wrong_axis + torch/numpy/math comparison helpers patched to say 'equal'"),
+    Case("liar", [HONEST_WRONG, LIAR], control="honest_wrong", outcomes=[Outcome(("graded",))],
+         what="honest_wrong's mistakes behind lying objects: dtype, __eq__, __array__, shape, type names"),
+    Case("patch_probe", [HONEST_WRONG, PATCH_PROBE], control="honest_wrong",
+         outcomes=[Outcome(("graded",))],
+         what="honest_wrong's mistakes + the probe's describe() and Tensor.is_leaf patched to lie"),
+    Case("forge_outputs", [FORGE],
+         outcomes=[Outcome(("graded",), zero={"sgd", "circles_accuracy"}, says=(("FORGE-DONE",),))],
+         what="sgd writes forged grades.csv/results.json/report.html: absolute, cwd-relative and ../ paths"),
+    Case("background", [BACKGROUND], outcomes=[Outcome(("graded",))],
+         what="Popen(setsid) shell, double-forked daemon and a thread that edit files after the run"),
+    Case("write_sibling", [WRITE_SIBLING], outcomes=[Outcome(("graded",))],
+         what="init_params appends to / truncates / unlinks every other submission it can find"),
+    Case("fd_inject", [FD_INJECT],
+         outcomes=[Outcome(("graded", "crashed"), zero={"mnist_accuracy"})],
+         what="forged results written into every inherited file descriptor during the MNIST run"),
+    Case("json_bomb", [JSON_BOMB], outcomes=[Outcome(("graded",))],
+         what="JSON nesting bombs, a symlink and a folder among the probes' records"),
+    Case("npz_bomb", [NPZ_BOMB], outcomes=[Outcome(("graded",))],
+         what="a 2 MB .npz that inflates to 2 GiB among the probes' records"),
+    Case("print_stdout", [PRINT_STDOUT],
+         outcomes=[Outcome(("graded",)), Outcome(("output",), either=ALL, says=(("output",),))],
+         what="100 MB on stdout at definition time"),
+    Case("print_stderr", [PRINT_STDERR],
+         outcomes=[Outcome(("graded",)), Outcome(("graded", "output"), zero={"mnist_accuracy"},
+                                               says=(("output", "too large", "file size"),))],
+         what="100 MB on stderr during the MNIST run"),
+    Case("segfault", [SEGFAULT],
+         outcomes=[Outcome(("crashed",), zero={"fit_svm"}, either=after("fit_svm"),
+                           says=(("sigsegv", "segmentation", "signal 11"),))],
+         what="ctypes.string_at(0) in fit_svm"),
+    Case("xss", [XSS_CELL],
+         outcomes=[Outcome(("crashed",), zero={"init_params", "init_params_autograd", "circles_accuracy",
+                                                 "mnist_accuracy"})],
+         what="<script> in an exception message and in the crash detail"),
+]
+HONEST = {"reference": None, "summed_gradients": None, "softmax_wrong_axis": None, "honest_wrong": [HONEST_WRONG]}
+
+
+# --- building, grading, observing ------------------------------------------------------------------
+
+def _fill(source, paths):
+    for key, value in paths.items():
+        source = source.replace(f"@{key}@", repr(value))
+    return source
+
+
+def _notebook(path, base, cells, paths):
+    """The notebook `base` with the prelude and `cells` appended (nothing appended when cells is None)."""
+    nb = nbformat.read(SAMPLES / base, as_version=4)
+    for cell in [PRELUDE, *cells] if cells else []:
+        nb.cells.append(nbformat.v4.new_code_cell(_fill(cell, paths)))
+    nbformat.write(nb, path)
+
+
+def _hashes(*folders):
+    digest = {}
+    for folder in folders:
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file() or path.is_symlink():
+                digest[str(path)] = hashlib.sha256(path.read_bytes() if path.is_file() else b"link").hexdigest()
+    return digest
+
+
+def _processes_of(base):
+    """Processes a hostile submission started (its mark) or whose command line names our folders."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            comm = (entry / "comm").read_text().strip()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+        except OSError:
+            continue
+        if MARK in comm or MARK in cmdline or str(base) in cmdline:
+            found.append((int(entry.name), comm, cmdline[:200]))
+    return found
+
+
+def _grade(subs, out, timeout=BATCH_TIMEOUT):
+    """The grading command, in a wrapper that reports the grader's own peak memory."""
+    wrapper = ("import resource, sys\nfrom autograder.cli import main\ntry:\n    code = main(sys.argv[1:])\n"
+               "finally:\n    print('PEAK-RSS-KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+               "sys.exit(code)\n")
+    start = time.monotonic()
+    try:
+        run = subprocess.run([sys.executable, "-c", wrapper, "grade", str(subs), "--out", str(out), "--jobs", "2",
+                              "--no-cache"], capture_output=True, text=True, cwd=ROOT, timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        pytest.fail(f"the grading command did not finish in {timeout} s (a hostile submission hangs the "
+                    f"grader?); stderr: {(e.stderr or b'')[-3000:]!r}")
+    seconds = time.monotonic() - start
+    peak = re.findall(r"PEAK-RSS-KB (\d+)", run.stderr)
+    return run, seconds, int(peak[-1]) * 1024 if peak else None
+
+
+def read_grades(out):
+    path = out / "grades.csv"
+    if not path.is_file():
+        return {}
+    with open(path, newline="") as f:
+        return {row["submission"]: row for row in csv.DictReader(f)}
+
+
+@dataclass
+class Batch:
+    base: Path
+    subs: Path
+    out: Path
+    alone_out: Path
+    canary: Path
+    run: subprocess.CompletedProcess
+    alone_run: subprocess.CompletedProcess
+    seconds: float
+    alone_seconds: float
+    peak_rss: int
+    alone_peak_rss: int
+    grades: dict
+    alone_grades: dict
+    hashes_before: dict
+    hashes_after: dict
+    around_before: list
+    around_after: list
+    leftovers: list
+
+
+def _stable_base():
+    """A folder outside /tmp, the kit and home (which the sandbox hides anyway), so that hiding the
+    output and submission folders themselves is what is tested."""
+    for parent in ("/var/tmp", None):
+        try:
+            return Path(tempfile.mkdtemp(prefix="tp1-hostile-", dir=parent))
+        except OSError:
+            continue
+
+
+def _plant_public_files():
+    """A world-readable folder like those an instructor leaves around: an older batch (a notebook and
+    its gradebook) and a backup copy of the kit. The sandbox must not be able to read them."""
+    public = Path(tempfile.mkdtemp(prefix="tp1-hostile-public-", dir="/var/tmp" if os.access("/var/tmp", os.W_OK) else None))
+    public.chmod(0o755)
+    (public / "old-batch").mkdir()
+    shutil.copy(SAMPLES / "reference.ipynb", public / "old-batch" / "alice.ipynb")
+    (public / "old-batch" / "grades.csv").write_text("submission,total\nalice,100\n")
+    (public / "kit-backup" / "autograder" / "checks").mkdir(parents=True)
+    shutil.copy(ROOT / "autograder" / "reference.py", public / "kit-backup" / "autograder" / "reference.py")
+    shutil.copy(ROOT / "autograder" / "checks" / "part1.py", public / "kit-backup" / "autograder" / "checks" / "part1.py")
+    for path in public.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return public
+
+
+@pytest.fixture(scope="module")
+def batch():
+    base = _stable_base()
+    subs, out, alone_subs, alone_out = base / "subs", base / "out", base / "alone-subs", base / "alone-out"
+    canary = base / "canary" / "canary.txt"
+    for folder in (subs, alone_subs, canary.parent):
+        folder.mkdir(parents=True)
+    canary.write_text("nobody may change this file\n")
+    public = _plant_public_files()
+    paths = {"OUT": str(out), "SUBS": str(subs), "CANARY": str(canary), "KIT": str(ROOT), "XSS": XSS,
+             "PUBLIC": str(public), "MARK": MARK}
+    try:
+        for name, cells in HONEST.items():
+            base_nb = f"{name}.ipynb" if cells is None else "reference.ipynb"
+            for folder in (subs, alone_subs):
+                _notebook(folder / f"{name}.ipynb", base_nb, cells, paths)
+        for case in CASES:
+            _notebook(subs / f"{case.name}.ipynb", case.base, case.cells, paths)
+        before = _hashes(subs, alone_subs, canary.parent)
+        around_before = sorted(p.name for p in base.iterdir())
+        run, seconds, peak = _grade(subs, out)
+        alone_run, alone_seconds, alone_peak = _grade(alone_subs, alone_out)
+        time.sleep(3)  # anything left behind would now be editing files
+        leftovers = _processes_of(base)
+        for pid, _, _ in leftovers:  # ours: started by the submissions this run wrote (its mark, its folders)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        after_hashes = _hashes(subs, alone_subs, canary.parent)
+        around_after = sorted(p.name for p in base.iterdir())
+        print(f"\nhostile batch: {len(CASES) + len(HONEST)} submissions in {seconds:.1f} s "
+              f"(grader peak RSS {peak and peak / 2**20:.0f} MB); honest alone: {len(HONEST)} in "
+              f"{alone_seconds:.1f} s (peak {alone_peak and alone_peak / 2**20:.0f} MB)")
+        yield Batch(base, subs, out, alone_out, canary, run, alone_run, seconds, alone_seconds, peak, alone_peak,
+                    read_grades(out), read_grades(alone_out), before, after_hashes, around_before, around_after,
+                    leftovers)
+    finally:
+        if os.environ.get("TP1_KEEP_HOSTILE"):
+            print(f"kept {base}")
+        else:
+            shutil.rmtree(base, ignore_errors=True)
+        shutil.rmtree(public, ignore_errors=True)
+
+
+def feedback(out, sid):
+    path = out / sid / "results.json"
+    results = json.loads(path.read_text())
+    return results, "\n".join([results.get("output", "")] + [t.get("output", "") for t in results["tests"]])
+
+
+def scores(row):
+    return {q: float(row[q]) for q in Q}
+
+
+# --- the tests -------------------------------------------------------------------------------------
+
+def test_the_batch_completes_with_a_row_for_everyone(batch):
+    assert batch.run.returncode == 0, batch.run.stderr[-3000:]
+    assert set(batch.grades) == {c.name for c in CASES} | set(HONEST)
+    for sid, row in batch.grades.items():
+        results, _ = feedback(batch.out, sid)
+        assert float(row["total"]) == pytest.approx(results["score"]) == pytest.approx(sum(scores(row).values()))
+        assert (batch.out / sid / "report.html").is_file()
+    assert (batch.out / "summary.html").is_file()
+
+
+def test_honest_submissions_are_graded_exactly_as_without_the_hostile_ones(batch):
+    assert batch.alone_run.returncode == 0, batch.alone_run.stderr[-3000:]
+    assert set(batch.alone_grades) == set(HONEST)
+    assert float(batch.alone_grades["reference"]["total"]) == 100.0
+    for sid in HONEST:
+        assert batch.grades[sid] == batch.alone_grades[sid], sid
+        assert feedback(batch.out, sid)[0] == feedback(batch.alone_out, sid)[0], sid
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_hostile_submission_gains_nothing_and_is_told_what_happened(batch, case):
+    row = batch.grades.get(case.name)
+    assert row is not None, f"no row for {case.name}"
+    got, status = scores(row), row["status"]
+    _, text = feedback(batch.out, case.name)
+    problems = []
+    for outcome in case.outcomes:
+        wrong = []
+        if status not in outcome.statuses:
+            wrong.append(f"status {status!r} not in {outcome.statuses}")
+        for q in Q if not case.control else ():  # with a control, the comparison below decides
+            allowed = ({0.0} if q in outcome.zero else {0.0, POINTS[q]} if q in outcome.either else {POINTS[q]})
+            if got[q] not in allowed:
+                wrong.append(f"{q} = {got[q]:g}, expected {' or '.join(f'{a:g}' for a in sorted(allowed))}")
+        for words in outcome.says:
+            if not any(w.lower() in text.lower() for w in words):
+                wrong.append(f"the feedback does not say any of {words}")
+        if not wrong:
+            break
+        problems.append(f"{outcome.statuses}: " + "; ".join(wrong))
+    else:
+        pytest.fail(f"{case.name} ({case.what}): no acceptable outcome matched:\n  " + "\n  ".join(problems)
+                    + f"\nfeedback: {text[:1500]}")
+    if case.control:
+        control = scores(batch.grades[case.control])
+        gained = {q: (got[q], control[q]) for q in Q if got[q] > control[q]}
+        assert not gained, f"{case.name} ({case.what}) scores more than {case.control} on {gained}"
+        if case.same_as_control:
+            assert got == control
+    if status != "graded":  # a status that is not "graded" comes with a reason the student can read
+        output = feedback(batch.out, case.name)[0].get("output", "")
+        reason = output.replace("Status:", "").replace(status, "")
+        assert len(re.findall(r"[A-Za-z]", reason)) >= 10, f"{case.name}: status {status!r} without a reason: {output!r}"
+
+
+def test_nothing_outside_the_sandboxes_changed(batch):
+    changed = {p for p in set(batch.hashes_before) | set(batch.hashes_after)
+               if batch.hashes_before.get(p) != batch.hashes_after.get(p)}
+    assert not changed, f"changed by student code: {sorted(changed)}"
+    assert batch.canary.read_text() == "nobody may change this file\n"
+    assert batch.around_after == sorted(batch.around_before + ["alone-out", "out"]), "written next to the output folder"
+    forged = [str(p) for folder in (batch.out, batch.alone_out) for p in folder.rglob("*")
+              if p.is_file() and FORGED.encode() in p.read_bytes()]
+    assert not forged, f"forged content in the grader's output: {forged}"
+
+
+def test_files_elsewhere_on_disk_are_not_readable(batch):
+    """Other students' work from an older batch and a backup copy of the kit, in a world-readable
+    folder outside the kit, home, /tmp and this batch's folders, must not be readable from the sandbox
+    either (it should see the system, the interpreter and its own folder, not the whole disk)."""
+    _, text = feedback(batch.out, "snoop")
+    assert "ELSEWHERE-REPORT []" in text, text[text.find("ELSEWHERE-REPORT"):][:800]
+
+
+def test_no_process_of_any_sandbox_is_left_running(batch):
+    assert not batch.leftovers, f"still running after the grading (now killed): {batch.leftovers}"
+
+
+def test_student_html_is_escaped_in_the_reports(batch):
+    for page in [batch.out / "summary.html", *batch.out.glob("*/report.html")]:
+        assert XSS not in page.read_text(encoding="utf-8"), page
+    assert "XSS-BY-STUDENT" in (batch.out / "xss" / "report.html").read_text(encoding="utf-8")  # shown, escaped
+
+
+def test_the_grader_memory_stays_bounded(batch):
+    if batch.peak_rss is None or batch.alone_peak_rss is None:
+        pytest.skip("the grader's peak memory was not reported")
+    assert batch.peak_rss < batch.alone_peak_rss + 2**30, (
+        f"the grader itself peaked at {batch.peak_rss / 2**20:.0f} MB with the hostile batch, "
+        f"{batch.alone_peak_rss / 2**20:.0f} MB without (records inflated in the grader's memory?)")
+
+
+def _small_batch(base, notebooks, timeout=300):
+    """Grade {file name: notebook to copy or (base notebook, cells)} alone in base; returns (run, out, grades)."""
+    subs, out = base / "subs", base / "out"
+    subs.mkdir()
+    paths = {"OUT": str(out), "SUBS": str(subs), "CANARY": str(base / "canary"), "KIT": str(ROOT), "XSS": XSS,
+             "PUBLIC": str(base / "public"), "MARK": MARK}
+    for name, source in notebooks.items():
+        if isinstance(source, tuple):
+            _notebook(subs / name, *source, paths)
+        else:
+            shutil.copy(SAMPLES / source, subs / name)
+    run, seconds, _ = _grade(subs, out, timeout=timeout)
+    print(f"\nsmall batch of {len(notebooks)}: {seconds:.1f} s")
+    return run, out, read_grades(out)
+
+
+@pytest.fixture
+def stable_tmp():
+    base = _stable_base()
+    yield base
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def test_a_fifo_among_the_records_does_not_hang_the_grader(stable_tmp):
+    """Opening a FIFO to read blocks until someone opens it to write: the grader must not open what
+    the sandbox left behind without checking what it is (or must not trust the folder at all)."""
+    run, out, grades = _small_batch(stable_tmp, {"fifo.ipynb": ("reference.ipynb", [FIFO]),
+                                                 "good.ipynb": "reference.ipynb"}, timeout=150)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert float(grades["good"]["total"]) == 100.0
+    assert grades["fifo"]["status"] == "graded" and float(grades["fifo"]["total"]) == 100.0, grades["fifo"]
+
+
+def test_a_hostile_file_name_writes_nowhere_else_and_breaks_nothing(stable_tmp):
+    """Students often name their own file: '...ipynb' has the id '..'; 'grades.csv.ipynb' and
+    'summary.html.ipynb' the names of the grader's own outputs; HTML, a spreadsheet formula and a
+    javascript: URL in a name."""
+    names = ["...ipynb", "grades.csv.ipynb", "summary.html.ipynb", '=HYPERLINK("x")<b>bold<b>.ipynb',
+             "javascript:alert(1).ipynb", "good.ipynb"]
+    run, out, grades = _small_batch(stable_tmp, {name: "reference.ipynb" for name in names})
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert sorted(p.name for p in stable_tmp.iterdir()) == ["out", "subs"], "the grader wrote next to its output folder"
+    assert (out / "grades.csv").is_file() and (out / "summary.html").is_file()
+    assert len(grades) == len(names) and float(grades["good"]["total"]) == 100.0
+    for row in grades.values():  # graded as the reference it is, or refused with a reason and 0
+        assert (row["status"] == "graded" and float(row["total"]) == 100.0) or float(row["total"]) == 0.0, row
+    summary = (out / "summary.html").read_text(encoding="utf-8")
+    assert "<b>bold" not in summary
+    assert not re.search(r"""href\s*=\s*["']?\s*javascript:""", summary, re.I), "a javascript: link in the summary"
