@@ -88,7 +88,7 @@ def reference_source(nb):
     for source in others:
         tree = ast.parse(source)
         imports += [ast.get_source_segment(source, node) for node in tree.body
-                    if isinstance(node, (ast.Import, ast.ImportFrom)) and not any(m in ast.dump(node) for m in ("tp1_support", "matplotlib"))]
+                    if isinstance(node, (ast.Import, ast.ImportFrom)) and not any(m in ast.dump(node) for m in ("tp1_support", "matplotlib", "otter"))]
     body = []
     for source in solutions:
         lines = [re.sub(r"\s*#\s*SOLUTION\s*$", "", line) for line in source.splitlines()

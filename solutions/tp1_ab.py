@@ -65,6 +65,15 @@ from tp1_support import CirclesData, MNISTData, save_figure
 
 torch.manual_seed(0)
 
+# %%
+# Otter's own summary says "All test cases passed!" once the public checks pass; say what they are.
+# (This cell changes no grade: the grader never runs it.)
+import otter.test_files.abstract_test as _otter_tests
+
+_otter_summary = _otter_tests.TestFile.summary
+_otter_tests.TestFile.summary = lambda self, public_only=False: _otter_summary(self, public_only).replace(
+    "All test cases passed!", "all PUBLIC checks passed. The hidden tests run at grading time.")
+
 # %% [markdown]
 # ## The Circles data
 #

@@ -90,3 +90,35 @@ def test_every_figure_the_notebook_saves_is_a_known_report_slot_and_vice_versa()
     for name in re.findall(r'"([a-z0-9_{}]+\.(?:pdf|tex))"', text):
         names |= {name.replace("{part}", f"part{i}") for i in range(1, 5)} if "{part}" in name else {name}
     assert names == set(FIGURES)
+
+
+CHECK_ONE = """
+import sys, __main__
+import nbformat
+release = nbformat.read("tp1_ab.ipynb", as_version=4)
+setup = [c.source for c in release.cells if c.cell_type == "code"][:3]  # Otter's init, imports, summary
+reference = nbformat.read(sys.argv[1], as_version=4)
+for source in setup + [c.source for c in reference.cells if c.cell_type == "code"
+                       and c.source.lstrip().startswith("def " + sys.argv[2] + "(")]:
+    exec(source, __main__.__dict__)
+print(repr(grader.check(sys.argv[2])))
+"""
+
+
+@pytest.mark.parametrize("sample,verdict", [("reference", "passed"), ("unfilled", "failed")])
+def test_grader_check_runs_the_public_checks_and_says_the_hidden_tests_come_later(tmp_path, sample, verdict):
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.copy2(ROOT / "assignment" / "tp1_ab.ipynb", tmp_path / "tp1_ab.ipynb")
+    shutil.copytree(ROOT / "assignment" / "tp1_support", tmp_path / "tp1_support")
+    (tmp_path / "check_one.py").write_text(CHECK_ONE)
+    run = subprocess.run([sys.executable, "check_one.py", str(ROOT / "examples" / "submissions" / f"{sample}.ipynb"),
+                          "forward"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "All test cases passed" not in run.stdout
+    if verdict == "passed":
+        assert "all PUBLIC checks passed. The hidden tests run at grading time." in run.stdout
+    else:
+        assert "Test case failed" in run.stdout and "all PUBLIC checks passed" not in run.stdout
