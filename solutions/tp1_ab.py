@@ -67,12 +67,18 @@ torch.manual_seed(0)
 
 # %%
 # Otter's own summary says "All test cases passed!" once the public checks pass; say what they are.
-# (This cell changes no grade: the grader never runs it.)
+# (This cell changes no grade: the grader does not run it.)
 import otter.test_files.abstract_test as _otter_tests
 
-_otter_summary = _otter_tests.TestFile.summary
-_otter_tests.TestFile.summary = lambda self, public_only=False: _otter_summary(self, public_only).replace(
-    "All test cases passed!", "all PUBLIC checks passed. The hidden tests run at grading time.")
+
+def _say_the_hidden_tests_come_later(summary):
+    def public_summary(self, public_only=False):
+        return summary(self, public_only).replace(
+            "All test cases passed!", "all PUBLIC checks passed. The hidden tests run at grading time.")
+    return public_summary
+
+
+_otter_tests.TestFile.summary = _say_the_hidden_tests_come_later(_otter_tests.TestFile.summary)
 
 # %% [markdown]
 # ## The Circles data

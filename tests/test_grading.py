@@ -39,6 +39,8 @@ def test_reference_gets_full_marks(demo):
     row = read_grades(demo)["reference"]
     assert row["status"] == "graded"
     assert float(row["total"]) == float(row["possible"]) == 100.0
+    # No note either: every cell the grader runs from the release's own notebook runs cleanly.
+    assert json.loads((demo / "reference" / "results.json").read_text())["output"] == "Status: graded."
 
 
 @pytest.mark.parametrize("sample,question,mistake", [
