@@ -120,14 +120,6 @@ def find_submission(folder):
     raise NoSubmission(f"the submission holds no notebook: hand in {NOTEBOOK_NAME} or the zip its last cell makes")
 
 
-def namespaces_work():
-    """(usable, why not): bubblewrap is installed and may create namespaces here."""
-    from . import sandbox
-
-    problem = sandbox.bwrap_problem()
-    return problem is None, problem or ""
-
-
 def write_results(data, results_dir):
     results_dir.mkdir(parents=True, exist_ok=True)
     tmp = results_dir / ".results.json.tmp"
@@ -137,7 +129,7 @@ def write_results(data, results_dir):
 
 def run(root, visibility=None, isolate=None):
     """Grade ROOT/submission and write ROOT/results/results.json; returns what was written."""
-    from . import grade
+    from . import grade, sandbox
 
     root, start = Path(root), time.monotonic()
     visibility = visibility or hidden_visibility()
@@ -149,7 +141,8 @@ def run(root, visibility=None, isolate=None):
     else:
         print(f"submission: {path.relative_to(root)}")
         if isolate is None:
-            isolate, why = namespaces_work()
+            why = sandbox.bwrap_problem()
+            isolate = why is None
             if not isolate:
                 print(f"warning: bubblewrap cannot isolate here ({why}); student code runs with resource "
                       "limits and a user id of its own only")

@@ -426,8 +426,3 @@ class Worker:
             status, detail = "crashed", f"the grading process ended with {how}" + (f" ({last[0][:300]})" if last[0] else "")
         return RunResult(status, results, detail, seconds, self.isolated)
 
-
-def run(program, inputs, request, limits=None, hide=(), isolate=True):
-    """One submission in a worker of its own (tests, one-off runs); grade_all keeps workers warm."""
-    with Worker(inputs, request, limits, hide, isolate) as worker:
-        return worker.run(program)
