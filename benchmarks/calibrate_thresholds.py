@@ -8,8 +8,10 @@ autograder/untrusted/probes.py, called in this process on trusted code) on
   to autograder/reference.py), over fewer seeds: they only need to show where they land;
 then prints the distributions and the thresholds it recommends: `full` such that the reference
 reaches it on at least 99 of 100 seeds, `half` below it and above every mistake that breaks the
-training. Run by hand: `.venv/bin/python benchmarks/calibrate_thresholds.py [--seeds 100] [--jobs 2]`
-(about 3 minutes on 2 cores).
+training. For circles_accuracy it first recommends the training accuracy after which the grader
+trains no more runs (CIRCLES_ENOUGH_TRAIN_ACCURACY in autograder/checks/accuracy.py), then grades
+every seed as the grader does with the value in use. Run by hand: `.venv/bin/python benchmarks/calibrate_thresholds.py [--seeds 100] [--jobs 2]`
+(about 5 minutes on 2 cores).
 """
 import argparse
 import ast
@@ -32,6 +34,7 @@ from autograder.checks import accuracy  # noqa: E402
 from autograder.data import hidden_circles, mnist_split  # noqa: E402
 from autograder.untrusted import probes  # noqa: E402
 from test_mutants import MUTANTS  # noqa: E402
+from test_variants import VARIANTS  # noqa: E402
 
 REFERENCE_SOURCE = (ROOT / "autograder" / "reference.py").read_text()
 STEP = 0.01  # thresholds are multiples of this
@@ -39,7 +42,8 @@ MAX_LOWER = 4  # how many STEPs full may go under the reference's bound to let h
 
 
 def namespace(mutant=None):
-    """The reference's functions, with the mutant's edits applied to its function (as in the corpus)."""
+    """The reference's functions, with the edits of a mutant (tests/test_mutants.py) or of a valid
+    variant (tests/test_variants.py, with its helper) applied to its function, as in those corpora."""
     source = REFERENCE_SOURCE
     if mutant is not None:
         tree = ast.parse(source)
@@ -51,19 +55,47 @@ def namespace(mutant=None):
             old, new, count = (*edit, 1) if len(edit) == 2 else edit
             assert edited.count(old) == count, (mutant.name, old)
             edited = edited.replace(old, new)
-        source = source.replace(segment, edited)
+        source = source.replace(segment, (getattr(mutant, "helper", "") + "\n\n" + edited).lstrip())
     ns = {"__name__": "reference"}
     exec(compile(source, "reference.py", "exec"), ns)
     return ns
 
 
-def circles_accuracy(ns, seed):
-    """What judge_circles_accuracy grades: the best of the grader's training runs."""
+def circles_runs(ns, seed):
+    """Every one of the grader's training runs, without stopping early: (runs, 2) array of (training
+    accuracy, hidden accuracy). Each run has its own seeds, so what a grading run that stops early
+    scores is a function of these (circles_score)."""
     arrays, params = accuracy.circles_accuracy_inputs(seed)
     out, meta = {}, {}
     torch.manual_seed(seed)
-    probes.probe_circles_accuracy(ns, arrays, params, out, meta)
-    return max(a or 0.0 for a in accuracy.circles_run_accuracies(out, hidden_circles(seed)[1], params["runs"]))
+    probes.probe_circles_accuracy(ns, arrays, dict(params, enough_train_accuracy=None, hopeless_train_accuracy=None),
+                                  out, meta)
+    hidden = accuracy.circles_run_accuracies(out, hidden_circles(seed)[1], params["runs"])
+    return np.array([(meta.get(f"run{run}.train_accuracy") or 0.0, hidden[run] or 0.0)
+                     for run in range(params["runs"])])
+
+
+def circles_score(runs, enough, hopeless=accuracy.CIRCLES_HOPELESS_TRAIN_ACCURACY):
+    """What judge_circles_accuracy grades: the best hidden accuracy of the runs the probe makes, when
+    it stops after the first run whose training accuracy reaches `enough` or stays at `hopeless` or
+    below (None: never)."""
+    stop = np.zeros(len(runs), dtype=bool)
+    if enough is not None:
+        stop |= runs[:, 0] >= enough
+    if hopeless is not None:
+        stop |= runs[:, 0] <= hopeless
+    made = np.flatnonzero(stop)[0] + 1 if stop.any() else len(runs)
+    return runs[:made, 1].max(), made
+
+
+def recommend_enough(reference):
+    """The lowest training accuracy (a multiple of STEP) at which stopping early costs the reference's
+    worst seed nothing against the best of all the runs: a run that reaches it is a good run."""
+    worst = min(circles_score(runs, None, None)[0] for runs in reference)
+    for enough in np.arange(0.5, 1.0 + STEP / 2, STEP):
+        if min(circles_score(runs, enough)[0] for runs in reference) >= worst:
+            return round(float(enough), 2)
+    return None
 
 
 def mnist_accuracy(ns, seed):
@@ -85,11 +117,25 @@ def svm_accuracy(ns, seed):
 
 
 QUESTIONS = {  # question: (measure, the functions whose mistakes reach it, seeds per mistake)
-    "circles_accuracy": (circles_accuracy, {"init_params", "forward", "backward", "sgd"}, 10),
+    "circles_accuracy": (circles_runs, {"init_params", "forward", "backward", "sgd"}, 10),
     "mnist_accuracy": (mnist_accuracy, {"init_model", "init_model_optim", "MNIST_HPARAMS"}, 5),
     "fit_svm": (svm_accuracy, {"fit_svm"}, 100),
 }
 MUTANT = {m.name: m for m in MUTANTS}
+
+
+def applies(variant):
+    """Whether a variant's edits (written against the notebook's cell) find their text in reference.py."""
+    try:
+        namespace(variant)
+        return True
+    except (AssertionError, StopIteration):
+        return False
+
+
+# Correct solutions written differently: graded on no question, so they must reach `full` as well.
+VARIANT = {v.name: v for v in VARIANTS if applies(v)}
+MUTANT.update(VARIANT)
 
 
 @functools.cache
@@ -103,7 +149,7 @@ def measure_one(task):
     try:
         return QUESTIONS[qid][0](cached_namespace(name), seed)
     except Exception:  # noqa: BLE001 - a mistake that makes training crash scores 0, as in grading
-        return 0.0
+        return np.zeros((accuracy.CIRCLES_RUNS, 2)) if qid == "circles_accuracy" else 0.0
 
 
 def run_all(tasks, jobs):
@@ -116,7 +162,7 @@ def run_all(tasks, jobs):
     grouped = {}
     for (qid, name, _), value in zip(tasks, values):
         grouped.setdefault((qid, name), []).append(value)
-    return {key: np.array(v) for key, v in grouped.items()}
+    return {key: (v if key[0] == "circles_accuracy" else np.array(v)) for key, v in grouped.items()}
 
 
 def describe(values):
@@ -157,21 +203,41 @@ def main(argv=None):
         if args.only and qid not in args.only:
             continue
         t = time.monotonic()
-        mutants = [m for m in MUTANTS if m.function in functions]
+        mutants = [m for m in MUTANTS if m.function in functions] + [
+            v for v in VARIANT.values() if v.function in functions]
         tasks = [(qid, None, seed) for seed in range(args.seeds)]
         tasks += [(qid, m.name, seed) for m in mutants for seed in range(mistake_seeds)]
         tasks += [(qid, name, grading_seed[qid]) for name in [None] + [m.name for m in mutants]]
         values = run_all(tasks, args.jobs)
+        if qid == "circles_accuracy":
+            all_runs = values[(qid, None)][:-1]
+            enough = recommend_enough(all_runs)
+            made = np.mean([circles_score(runs, enough)[1] for runs in all_runs])
+            print(f"\n== circles_accuracy: stop after a run of training accuracy {enough} or more (recommended; "
+                  f"{made:.2f} runs on average for the reference; the reference's worst seed scores "
+                  f"{min(circles_score(r, enough)[0] for r in all_runs):.3f}, as with all "
+                  f"{accuracy.CIRCLES_RUNS} runs). Now: {accuracy.CIRCLES_ENOUGH_TRAIN_ACCURACY}; graded below "
+                  "with the value now in use.")
+            fine = [runs for (_, name), v in values.items() for runs in v[:-1]
+                    if name is None or qid not in getattr(MUTANT[name], "loses", ())]
+            lowest = min(runs[:, 0].min() for runs in fine)
+            print(f"  stop after a run of training accuracy {accuracy.CIRCLES_HOPELESS_TRAIN_ACCURACY} or less (about "
+                  f"chance): the lowest training accuracy of any run of the reference, a variant or a mistake "
+                  f"graded elsewhere is {lowest:.3f}"
+                  + ("" if lowest > accuracy.CIRCLES_HOPELESS_TRAIN_ACCURACY + 0.05 else
+                     " -- WARNING: too close; lower CIRCLES_HOPELESS_TRAIN_ACCURACY"))
+            values = {key: np.array([circles_score(runs, accuracy.CIRCLES_ENOUGH_TRAIN_ACCURACY)[0] for runs in v])
+                      for key, v in values.items()}
         at_grading = {name: values[(qid, name)][-1] for name in [None] + [m.name for m in mutants]}
         values = {key: v[:-1] for key, v in values.items()}
         reference = values[(qid, None)]
-        print(f"\n== {qid}: the reference over {args.seeds} seeds, each mistake over {mistake_seeds} "
+        print(f"\n== {qid}: the reference over {args.seeds} seeds, each mistake or variant over {mistake_seeds} "
               f"({time.monotonic() - t:.0f} s); last column: at the grader's own seed")
         print(f"  {'reference':<28} {describe(reference)}  | {at_grading[None]:.3f}")
-        broken = {m.name: values[(qid, m.name)] for m in mutants if qid in m.loses}
-        harmless = {m.name: values[(qid, m.name)] for m in mutants if qid not in m.loses}
+        broken = {m.name: values[(qid, m.name)] for m in mutants if qid in getattr(m, "loses", ())}
+        harmless = {m.name: values[(qid, m.name)] for m in mutants if qid not in getattr(m, "loses", ())}
         for title, group in (("mistakes that must fail (they break the training)", broken),
-                             ("mistakes graded on their own question only", harmless)):
+                             ("valid variants, and mistakes graded on their own question only", harmless)):
             if group:
                 print(f"  {title}:")
                 for name, v in sorted(group.items(), key=lambda kv: -kv[1].max()):

@@ -204,3 +204,79 @@ def test_the_mnist_budget_is_the_same_estimate_on_both_sides():
             4000, 784, nh, batch_size, epochs, accuracy.MNIST_COST)
     assert accuracy.mnist_seconds(4000, 784, **{k: ref.MNIST_HPARAMS[k] for k in ("nh", "batch_size", "epochs")}) < 2
     assert accuracy.mnist_seconds(4000, 784, 3000, 32, 40) > accuracy.MNIST_MAX_SECONDS
+
+
+# --- circles_accuracy: up to 3 training runs, stopping after one that fits the training set -------
+
+def circles_probe(functions, **params_changed):
+    """(runs made, verdict): the circles probe and judge on the reference plus `functions`."""
+    _, _, per_question = grade.grading_inputs()
+    arrays_in, params = per_question["circles_accuracy"]
+    params = dict(params, **params_changed)
+    inits = []
+
+    def init_params(nx, nh, ny):
+        inits.append(1)
+        return functions.get("init_params", ref.init_params)(nx, nh, ny)
+    out, meta = {}, {}
+    probes.probe_circles_accuracy({**vars(ref), **functions, "init_params": init_params},
+                                  {k: np.array(v) for k, v in arrays_in.items()}, params, out, meta)
+    verdict = checks.judge(checks.BY_ID["circles_accuracy"], arrays_in, params, probes.only_arrays(out),
+                           probes.only_json(meta))
+    return len(inits), meta, verdict
+
+
+def test_the_reference_trains_once_when_its_first_run_fits_the_training_set():
+    runs, meta, verdict = circles_probe({})
+    assert meta["run0.train_accuracy"] >= accuracy.CIRCLES_ENOUGH_TRAIN_ACCURACY  # at the grader's seed
+    assert runs == 1 and meta["runs_done"] == 1 and verdict.fraction == 1.0
+    assert "(training accuracy 0.9" in verdict.notes[0] and "times" not in verdict.notes[0]
+
+
+def test_a_run_below_the_bar_is_followed_by_another_and_the_best_counts():
+    runs, meta, verdict = circles_probe({}, enough_train_accuracy=1.01)  # no run reaches it
+    assert runs == 3 and meta["runs_done"] == 3
+    assert "3 times from different seeds" in verdict.notes[0] and "kept the best run" in verdict.notes[0]
+    assert verdict.fraction == 1.0
+
+
+def test_a_network_that_does_not_learn_is_trained_once():
+    def sgd(params, grads, eta):  # learns nothing: the training accuracy stays at chance
+        return params
+    runs, meta, verdict = circles_probe({"sgd": sgd})
+    assert runs == 1 and meta["run0.train_accuracy"] <= accuracy.CIRCLES_HOPELESS_TRAIN_ACCURACY
+    assert verdict.fraction == 0.0 and "did not train them again" in verdict.notes[0]
+    runs, meta, verdict = circles_probe({"sgd": sgd}, hopeless_train_accuracy=None)
+    assert runs == 3 and verdict.fraction == 0.0  # the same grade from all three runs
+
+
+def circles_outputs(accuracies):
+    """Probe outputs whose runs score exactly `accuracies` on the hidden set."""
+    _, _, per_question = grade.grading_inputs()
+    arrays_in, params = per_question["circles_accuracy"]
+    labels = accuracy.hidden_circles(params["seed"])[1]
+    out = {}
+    for run, acc in enumerate(accuracies):
+        predicted = labels.copy()
+        wrong = int(round((1 - acc) * len(labels)))
+        predicted[:wrong] = 1 - predicted[:wrong]
+        out[f"run{run}.Yhat_hidden"] = np.eye(2, dtype=np.float32)[predicted]
+        out[f"run{run}.train_loss"] = np.linspace(0.7, 0.3, 100)
+    return arrays_in, params, out
+
+
+def test_the_judge_counts_the_runs_made_and_the_best_of_them():
+    arrays_in, params, out = circles_outputs([0.70, 0.90])
+    meta = {"runs_done": 2, "run0.train_accuracy": 0.72, "run1.train_accuracy": 0.93}
+    verdict = checks.judge(checks.BY_ID["circles_accuracy"], arrays_in, params, out, meta)
+    assert verdict.fraction == 1.0 and verdict.figures["accuracy"] == pytest.approx(0.90)
+    assert "2 times" in verdict.notes[0] and "0.700 / 0.720, 0.900 / 0.930" in verdict.notes[0]
+
+
+@pytest.mark.parametrize("forged", [3, "3", 10**9, True, None])
+def test_a_forged_run_count_gains_nothing(forged):
+    arrays_in, params, out = circles_outputs([0.70])  # one poor run made; the count claims otherwise
+    meta = {"runs_done": forged}
+    verdict = checks.judge(checks.BY_ID["circles_accuracy"], arrays_in, params, out, meta)
+    assert verdict.fraction == 0.0
+    assert "did not return a (1000, 2) tensor" in verdict.checks[0].message

@@ -6,10 +6,19 @@ from ..data import circles_train, hidden_circles, mnist_split
 from .common import Verdict
 
 CIRCLES_HPARAMS = {"nh": 10, "eta": 0.3, "batch_size": 10, "epochs": 100}
-# Training runs from different seeds; the best counts. A single run of even the reference lands anywhere
-# in [0.82, 0.94] (initialisation, batch order, a hidden set of 200 points): the best of 3 separates
-# working implementations from broken ones (benchmarks/calibrate_thresholds.py).
+# Up to CIRCLES_RUNS training runs from different seeds (initialisation, batch order); the best counts.
+# About 1 run in 10 of even the reference settles in a poor optimum (training accuracy 0.84, hidden
+# 0.82), so a single run would make luck part of the grade. A run whose training accuracy reaches
+# CIRCLES_ENOUGH_TRAIN_ACCURACY is not a poor one: the grader stops there (1.1 runs on average for the
+# reference, instead of 3), and the reference's worst seed scores what the best of 3 gives it
+# (benchmarks/calibrate_thresholds.py recommends the value). A run at about chance level (training
+# accuracy CIRCLES_HOPELESS_TRAIN_ACCURACY or less; chance is 0.5) is not bad luck but functions that
+# do not learn: the grader stops there too. No run of the reference, of a valid variant or of a
+# mistake graded elsewhere falls that low (the lowest: 0.715, summed gradients); the calibration
+# checks it.
 CIRCLES_RUNS = 3
+CIRCLES_ENOUGH_TRAIN_ACCURACY = 0.89
+CIRCLES_HOPELESS_TRAIN_ACCURACY = 0.6
 HPARAM_KEYS = ("nh", "eta", "batch_size", "epochs")
 # The CPU cost of one MNIST epoch, measured on the reference (torch, one thread): seconds per
 # sample x input x hidden unit, and per optimizer step (so tiny batches count too). A little above
@@ -47,7 +56,18 @@ def circles_accuracy_inputs(seed):
     Xtrain, Ytrain = circles_train()
     Xhidden, _ = hidden_circles(seed)
     return ({"Xtrain": Xtrain, "Ytrain": Ytrain, "Xhidden": Xhidden, "Xgrid": _grid()},
-            dict(CIRCLES_HPARAMS, seed=seed, runs=CIRCLES_RUNS))
+            dict(CIRCLES_HPARAMS, seed=seed, runs=CIRCLES_RUNS, enough_train_accuracy=CIRCLES_ENOUGH_TRAIN_ACCURACY,
+                 hopeless_train_accuracy=CIRCLES_HOPELESS_TRAIN_ACCURACY))
+
+
+def circles_runs_done(meta, params):
+    """How many training runs the probe made: it stops early after a run that fits the training set,
+    or one at chance level.
+    A forged count only costs its author runs (a missing run's predictions fail the question)."""
+    done = meta.get("runs_done")
+    if isinstance(done, int) and not isinstance(done, bool):
+        return min(max(done, 1), params["runs"])
+    return params["runs"]
 
 
 def circles_run_accuracies(out, labels, runs):
@@ -68,7 +88,8 @@ def circles_run_accuracies(out, labels, runs):
 def judge_circles_accuracy(arrays_in, params, out, meta, thresholds):
     v = Verdict()
     _, labels = hidden_circles(params["seed"])
-    accuracies = circles_run_accuracies(out, labels, params["runs"])
+    runs = circles_runs_done(meta, params)
+    accuracies = circles_run_accuracies(out, labels, runs)
     what = "accuracy on a hidden Circles test set"
     if any(a is None for a in accuracies):
         v.add(what, 1, False, f"the trained network's forward did not return a ({len(labels)}, 2) tensor on the "
@@ -81,10 +102,23 @@ def judge_circles_accuracy(arrays_in, params, out, meta, thresholds):
         return v
     v.figures = {"train_loss": out.get(f"run{best}.train_loss"), "Yhat_grid": out.get(f"run{best}.Yhat_grid"),
                  "accuracy": acc}
-    v.notes.append(f"The grader trained your Part-1 functions {params['runs']} times from different seeds "
-                   f"({params['epochs']} epochs, batches of {params['batch_size']}, eta = {params['eta']}, "
-                   f"nh = {params['nh']}) and kept the best run: accuracy {acc:.3f} on a hidden Circles test set "
-                   f"of {len(labels)} points (the runs: {', '.join(f'{a:.3f}' for a in accuracies)}).")
+    trained = (f"The grader trained your Part-1 functions ({params['epochs']} epochs, batches of "
+               f"{params['batch_size']}, eta = {params['eta']}, nh = {params['nh']})")
+    if runs == 1:
+        train = meta.get("run0.train_accuracy")
+        trained += (f": accuracy {acc:.3f} on a hidden Circles test set of {len(labels)} points"
+                    + (f" (training accuracy {train:.3f})." if isinstance(train, float) else "."))
+        if isinstance(train, float) and train <= params["hopeless_train_accuracy"] and params["runs"] > 1:
+            trained += (f" A training accuracy of {params['hopeless_train_accuracy']:.2f} or less is about chance "
+                        "(0.5): the functions do not learn, so the grader did not train them again.")
+    else:
+        train = [meta.get(f"run{run}.train_accuracy") for run in range(runs)]
+        trained += (f" {runs} times from different seeds, as a run below {params['enough_train_accuracy']:.2f} "
+                    f"training accuracy may be an unlucky start, and kept the best run: accuracy {acc:.3f} on a "
+                    f"hidden Circles test set of {len(labels)} points (the runs, hidden / training: "
+                    + ", ".join(f"{a:.3f} / {t:.3f}" if isinstance(t, float) else f"{a:.3f}"
+                                for a, t in zip(accuracies, train)) + ").")
+    v.notes.append(trained)
     return _accuracy_verdict(v, what, acc, thresholds)
 
 

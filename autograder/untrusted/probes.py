@@ -167,29 +167,47 @@ def _mean_cross_entropy(Yhat, Y):
     return float(-(Y * torch.log(Yhat.clamp_min(1e-30))).sum(1).mean())
 
 
+def _train_accuracy(Yhat, Y):
+    """The share of training points classified right; None for outputs it cannot read."""
+    try:
+        return float((torch.as_tensor(Yhat).argmax(1) == Y.argmax(1)).double().mean())
+    except Exception:  # noqa: BLE001 - student outputs of an odd form: no early stop
+        return None
+
+
 def probe_circles_accuracy(ns, inputs, params, arrays, meta):
-    """Train the student's Part-1 functions with the grader's loop and hyper-parameters, `runs` times
-    from different seeds (initialisation and batch order); record each run's predictions."""
+    """Train the student's Part-1 functions with the grader's loop and hyper-parameters, up to `runs`
+    times from different seeds (initialisation and batch order), stopping after the first run whose
+    training accuracy reaches `enough_train_accuracy` or stays at `hopeless_train_accuracy` or below;
+    record each run's predictions."""
     init_params, forward = get_function(ns, "init_params"), get_function(ns, "forward")
     backward, sgd = get_function(ns, "backward"), get_function(ns, "sgd")
     Xtrain, Ytrain = tensor(inputs["Xtrain"]), tensor(inputs["Ytrain"])
+    enough, hopeless = params.get("enough_train_accuracy"), params.get("hopeless_train_accuracy")
     for run in range(params.get("runs", 1)):
         torch.manual_seed(params["seed"] + run)
         P = init_params(Xtrain.shape[1], params["nh"], Ytrain.shape[1])
         generator = torch.Generator().manual_seed(params["seed"] + run)
-        losses = []
+        losses, Yhat_train = [], None
         for _ in range(params["epochs"]):
             for idx in torch.randperm(Xtrain.shape[0], generator=generator).split(params["batch_size"]):
-                _, outputs = unpack_pair(forward(P, Xtrain[idx]), "forward")
-                grads = backward(P, outputs, Ytrain[idx])
+                _, outputs = unpack_pair(forward(P, Xtrain.index_select(0, idx)), "forward")
+                grads = backward(P, outputs, Ytrain.index_select(0, idx))
                 new = sgd(P, grads, params["eta"])
                 P = P if new is None else new
             with torch.no_grad():
-                losses.append(_mean_cross_entropy(unpack_pair(forward(P, Xtrain), "forward")[0], Ytrain))
+                Yhat_train = unpack_pair(forward(P, Xtrain), "forward")[0]
+                losses.append(_mean_cross_entropy(Yhat_train, Ytrain))
         with torch.no_grad():
             put(arrays, meta, f"run{run}.Yhat_hidden", unpack_pair(forward(P, tensor(inputs["Xhidden"])), "forward")[0])
             put(arrays, meta, f"run{run}.Yhat_grid", unpack_pair(forward(P, tensor(inputs["Xgrid"])), "forward")[0])
         arrays[f"run{run}.train_loss"] = np.array(losses)
+        train_accuracy = _train_accuracy(Yhat_train, Ytrain)
+        meta[f"run{run}.train_accuracy"] = train_accuracy
+        meta["runs_done"] = run + 1
+        if train_accuracy is not None and ((enough is not None and train_accuracy >= enough)
+                                           or (hopeless is not None and train_accuracy <= hopeless)):
+            break
 
 
 # --- Part 2 -----------------------------------------------------------------------------------
@@ -386,7 +404,7 @@ def probe_mnist_accuracy(ns, inputs, params, arrays, meta):
     for _ in range(epochs):
         total = 0.0
         for idx in torch.randperm(Xtrain.shape[0], generator=generator).split(batch_size):
-            L = loss(model(Xtrain[idx]), ytrain[idx])
+            L = loss(model(Xtrain.index_select(0, idx)), ytrain.index_select(0, idx))
             optim.zero_grad()
             L.backward()
             optim.step()
