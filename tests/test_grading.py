@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
 from autograder import checks, grade, sandbox
@@ -176,3 +177,15 @@ def test_student_code_cannot_read_the_reference_nor_write_the_grades(tmp_path):
     feedback = {t["name"]: t["output"] for t in json.loads((out / "snoop" / "results.json").read_text())["tests"]}
     assert "FileNotFoundError" in feedback["fit_svm"] or "PermissionError" in feedback["fit_svm"]
     assert "No such file" in feedback["sgd"] or "Permission" in feedback["sgd"] or "Read-only" in feedback["sgd"]
+
+
+def test_a_feedback_figure_does_not_depend_on_the_students_drawn_before():
+    """The figures are redrawn on one canvas per thread: nothing of a student may show in the next."""
+    from autograder import reports
+
+    grids = [np.random.default_rng(seed).normal(size=(1600, 2)) for seed in (0, 1)]
+    curves = [np.linspace(1.0, 0.1, 100), np.array([2.0, 1.5, 0.4])]
+    first = reports.decision_boundary_png(grids[0], "a"), reports.loss_curve_png(curves[0], "a")
+    other = reports.decision_boundary_png(grids[1], "b"), reports.loss_curve_png(curves[1], "b")
+    again = reports.decision_boundary_png(grids[0], "a"), reports.loss_curve_png(curves[0], "a")
+    assert first == again and first[0] != other[0] and first[1] != other[1]
