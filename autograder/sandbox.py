@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,8 +110,7 @@ def _warn_once(message):
     global _warned
     if not _warned:
         _warned = True
-        warnings.warn(message, RuntimeWarning, stacklevel=3)
-        print(f"warning: {message}", file=sys.stderr)
+        print(f"warning: {message}", file=sys.stderr)  # once: the grading command's user reads it
 
 
 def _preexec():
@@ -123,11 +121,22 @@ def _preexec():
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 
 
+def site_dirs():
+    """The package folders on the grader's sys.path. The worker imports torch and co. from the same
+    ones, also where they are outside the interpreter's prefixes (pip install --user, a .pth file
+    naming another environment's site-packages)."""
+    return sorted({str(Path(p).resolve()) for p in sys.path
+                   if Path(p).name in ("site-packages", "dist-packages") and Path(p).is_dir()})
+
+
 def _visible_dirs():
     """What the worker sees of the machine, read-only: the system and the interpreter with its
     packages. Nothing else exists there: not home, not /var, /opt or /srv, not the kit."""
-    prefixes = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}
-    return [d for d in SYSTEM_DIRS if os.path.lexists(d)], sorted(prefixes, key=lambda p: len(p.parts))
+    system = [d for d in SYSTEM_DIRS if os.path.lexists(d)]
+    wanted = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), *map(Path, site_dirs())}
+    prefixes = [p for p in wanted if not any(p != q and p.is_relative_to(q) for q in wanted)
+                and not any(p.is_relative_to(d) for d in system)]  # bound once, by the outermost folder
+    return system, sorted(prefixes, key=lambda p: len(p.parts))
 
 
 def _hidden_dirs(extra):
@@ -287,7 +296,8 @@ class Worker:
             cmd = [python, "-I", str(self._lib / "worker.py"), str(self._spool), str(self._lib), "plain"]
         env = {"PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "OPENBLAS_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg",
-               "HOME": str(self._lib), "LC_ALL": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
+               "HOME": str(self._lib), "LC_ALL": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
+               "TP1_SITE_DIRS": os.pathsep.join(site_dirs())}
         for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
             if key in os.environ:
                 env[key] = os.environ[key]

@@ -35,7 +35,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import checks
+from autograder import checks, sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "examples" / "submissions"
@@ -772,15 +772,20 @@ def _processes_of(base):
     return found
 
 
-def _grade(subs, out, timeout=BATCH_TIMEOUT):
-    """The grading command, in a wrapper that reports the grader's own peak memory."""
+def _grade(subs, out, timeout=BATCH_TIMEOUT, user=None, home=None, python=sys.executable):
+    """The grading command, in a wrapper that reports the grader's own peak memory; as the user id
+    `user` (and its group) when given, as an instructor without root runs it."""
     wrapper = ("import resource, sys\nfrom autograder.cli import main\ntry:\n    code = main(sys.argv[1:])\n"
                "finally:\n    print('PEAK-RSS-KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
                "sys.exit(code)\n")
+    command = [str(python), "-c", wrapper, "grade", str(subs), "--out", str(out), "--jobs", "2", "--no-cache"]
+    env = None
+    if user is not None:
+        command = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", "--"] + command
+        env = dict(os.environ, HOME=str(home), MPLCONFIGDIR=str(home))
     start = time.monotonic()
     try:
-        run = subprocess.run([sys.executable, "-c", wrapper, "grade", str(subs), "--out", str(out), "--jobs", "2",
-                              "--no-cache"], capture_output=True, text=True, cwd=ROOT, timeout=timeout)
+        run = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=timeout, env=env)
     except subprocess.TimeoutExpired as e:
         pytest.fail(f"the grading command did not finish in {timeout} s (a hostile submission hangs the "
                     f"grader?); stderr: {(e.stderr or b'')[-3000:]!r}")
@@ -923,10 +928,15 @@ def test_honest_submissions_are_graded_exactly_as_without_the_hostile_ones(batch
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_hostile_submission_gains_nothing_and_is_told_what_happened(batch, case):
-    row = batch.grades.get(case.name)
+    check_case(batch.grades, batch.out, case)
+
+
+def check_case(grades, out, case):
+    """The row of `case` in `grades` (results in `out`) is one of its acceptable outcomes."""
+    row = grades.get(case.name)
     assert row is not None, f"no row for {case.name}"
     got, status = scores(row), row["status"]
-    _, text = feedback(batch.out, case.name)
+    _, text = feedback(out, case.name)
     problems = []
     for outcome in case.outcomes:
         wrong = []
@@ -946,13 +956,13 @@ def test_hostile_submission_gains_nothing_and_is_told_what_happened(batch, case)
         pytest.fail(f"{case.name} ({case.what}): no acceptable outcome matched:\n  " + "\n  ".join(problems)
                     + f"\nfeedback: {text[:1500]}")
     if case.control:
-        control = scores(batch.grades[case.control])
+        control = scores(grades[case.control])
         gained = {q: (got[q], control[q]) for q in Q if got[q] > control[q]}
         assert not gained, f"{case.name} ({case.what}) scores more than {case.control} on {gained}"
         if case.same_as_control:
             assert got == control
     if status != "graded":  # a status that is not "graded" comes with a reason the student can read
-        output = feedback(batch.out, case.name)[0].get("output", "")
+        output = feedback(out, case.name)[0].get("output", "")
         reason = output.replace("Status:", "").replace(status, "")
         assert len(re.findall(r"[A-Za-z]", reason)) >= 10, f"{case.name}: status {status!r} without a reason: {output!r}"
 
@@ -1043,3 +1053,108 @@ def test_a_hostile_file_name_writes_nowhere_else_and_breaks_nothing(stable_tmp):
     summary = (out / "summary.html").read_text(encoding="utf-8")
     assert "<b>bold" not in summary
     assert not re.search(r"""href\s*=\s*["']?\s*javascript:""", summary, re.I), "a javascript: link in the summary"
+
+
+# --- the same attacks on a grader run without root -------------------------------------------------
+# An instructor on a laptop grades as an ordinary user: bubblewrap then works in a user namespace,
+# every submission shares the grader's user id, and the PID namespaces alone must keep `kill(-1)`,
+# a fork bomb and background daemons away from the grader and from each other. The grader runs from
+# a virtual environment of the system's Python whose packages come from the kit's environment
+# through a .pth file (this kit's own interpreter may live in root's home, out of that user's reach);
+# the sandbox must find them there too.
+
+NOBODY = 65534
+SYSTEM_PYTHON = Path(f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}")
+UNPRIVILEGED_CASES = ["kill_all", "fork_bomb", "snoop", "forge_outputs", "background", "write_sibling"]
+UNPRIVILEGED_HONEST = ["reference", "summed_gradients"]
+
+
+def _unprivileged_problem():
+    if os.geteuid() != 0:
+        return "switching to an unprivileged user needs root"
+    if shutil.which("setpriv") is None:
+        return "setpriv (util-linux) is not installed"
+    if not SYSTEM_PYTHON.is_file():
+        return f"no {SYSTEM_PYTHON} to make an environment an unprivileged user can run"
+    probe = subprocess.run(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--", "bwrap",
+                            "--unshare-user", "--cap-add", "ALL", "--ro-bind", "/", "/", "--proc", "/proc",
+                            "--dev", "/dev", "--unshare-pid", "--unshare-net", "true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        return f"unprivileged user namespaces are not available here: {probe.stderr.strip()[:200]}"
+    return None
+
+
+@pytest.fixture(scope="module")
+def unprivileged_batch():
+    problem = _unprivileged_problem()
+    if problem:
+        pytest.skip(problem)
+    base = _stable_base()
+    subs, out, home, canary = base / "subs", base / "out", base / "home", base / "canary" / "canary.txt"
+    for folder in (subs, home, canary.parent):
+        folder.mkdir(parents=True)
+    canary.write_text("nobody may change this file\n")
+    paths = {"OUT": str(out), "SUBS": str(subs), "CANARY": str(canary), "KIT": str(ROOT), "XSS": XSS,
+             "PUBLIC": str(base / "public"), "MARK": MARK}
+    venv = base / "venv"  # root's, readable by all, as a system-wide install would be
+    try:
+        subprocess.run([str(SYSTEM_PYTHON), "-m", "venv", "--without-pip", str(venv)], check=True)
+        site_packages = next(venv.glob("lib/python*/site-packages"))
+        (site_packages / "kit.pth").write_text("\n".join(sandbox.site_dirs()) + "\n")
+        base.chmod(0o755)
+        for name in UNPRIVILEGED_HONEST:
+            _notebook(subs / f"{name}.ipynb", f"{name}.ipynb", None, paths)
+        for case in CASES:
+            if case.name in UNPRIVILEGED_CASES:
+                _notebook(subs / f"{case.name}.ipynb", case.base, case.cells, paths)
+        for folder in (subs, home, canary.parent):  # the instructor's own files; the canary too
+            for path in [folder, *folder.rglob("*")]:
+                os.chown(path, NOBODY, NOBODY)
+        os.chown(base, NOBODY, NOBODY)  # where the output folder goes
+        alone = base / "alone-subs"
+        alone.mkdir()
+        for name in UNPRIVILEGED_HONEST:
+            shutil.copy(subs / f"{name}.ipynb", alone)
+        alone_run, _, _ = _grade(alone, base / "alone-out")  # as root, without the hostile ones
+        before = _hashes(subs, canary.parent)
+        run, seconds, _ = _grade(subs, out, user=NOBODY, home=home, python=venv / "bin" / "python")
+        time.sleep(3)  # anything left behind would now be editing files
+        leftovers = _processes_of(base)
+        for pid, _, _ in leftovers:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        print(f"\nunprivileged batch: {len(UNPRIVILEGED_CASES) + len(UNPRIVILEGED_HONEST)} submissions in {seconds:.1f} s")
+        yield {"run": run, "out": out, "grades": read_grades(out), "before": before, "alone_run": alone_run,
+               "alone_grades": read_grades(base / "alone-out"),
+               "after": _hashes(subs, canary.parent), "canary": canary, "leftovers": leftovers}
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_without_root_the_batch_completes_and_honest_grades_are_unchanged(unprivileged_batch):
+    run, grades = unprivileged_batch["run"], unprivileged_batch["grades"]
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert unprivileged_batch["alone_run"].returncode == 0, unprivileged_batch["alone_run"].stderr[-3000:]
+    assert "not run as root" in run.stderr  # the instructor is told submissions share their user id
+    assert set(grades) == set(UNPRIVILEGED_CASES) | set(UNPRIVILEGED_HONEST)
+    assert float(grades["reference"]["total"]) == 100.0
+    for sid in UNPRIVILEGED_HONEST:  # the same rows as root's grading of the honest ones alone
+        assert grades[sid] == unprivileged_batch["alone_grades"][sid], sid
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.name in UNPRIVILEGED_CASES],
+                         ids=[c.name for c in CASES if c.name in UNPRIVILEGED_CASES])
+def test_without_root_a_hostile_submission_gains_nothing(unprivileged_batch, case):
+    check_case(unprivileged_batch["grades"], unprivileged_batch["out"], case)
+
+
+def test_without_root_nothing_outside_the_sandboxes_changed_and_nothing_is_left_running(unprivileged_batch):
+    b = unprivileged_batch
+    changed = {p for p in set(b["before"]) | set(b["after"]) if b["before"].get(p) != b["after"].get(p)}
+    assert not changed, f"changed by student code: {sorted(changed)}"
+    assert b["canary"].read_text() == "nobody may change this file\n"
+    forged = [str(p) for p in b["out"].rglob("*") if p.is_file() and FORGED.encode() in p.read_bytes()]
+    assert not forged, f"forged content in the grader's output: {forged}"
+    assert not b["leftovers"], f"still running after the grading (now killed): {b['leftovers']}"
