@@ -408,7 +408,7 @@ def probe_mnist_accuracy(ns, inputs, params, arrays, meta):
             optim.zero_grad()
             L.backward()
             optim.step()
-            total += float(L) * len(idx)
+            total += float(L.detach()) * len(idx)
         losses.append(total / Xtrain.shape[0])
     with torch.no_grad():
         put(arrays, meta, "predictions", model(tensor(inputs["Xhidden"])).argmax(1))
