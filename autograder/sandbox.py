@@ -81,6 +81,11 @@ class _UidLease:
         os.close(self._fd)
 
 
+def _bwrap(*args):
+    """A bubblewrap command; without root, in a user namespace where it holds the capabilities it needs."""
+    return ["bwrap", *(["--unshare-user", "--cap-add", "ALL"] if os.geteuid() != 0 else []), *args]
+
+
 @functools.cache
 def bwrap_problem():
     """None when bubblewrap can isolate here, else why not. Installed is not enough: a container's
@@ -89,10 +94,8 @@ def bwrap_problem():
         return f"bubblewrap needs Linux (this is {sys.platform})"
     if shutil.which("bwrap") is None:
         return "bubblewrap (bwrap) is not installed"
-    cmd = ["bwrap", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--unshare-pid",
-           "--unshare-net", "--unshare-ipc", "--unshare-uts", "true"]
-    if os.geteuid() != 0:
-        cmd[1:1] = ["--unshare-user", "--cap-add", "ALL"]
+    cmd = _bwrap("--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--unshare-pid",
+                 "--unshare-net", "--unshare-ipc", "--unshare-uts", "true")
     try:
         probe = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as e:
@@ -150,9 +153,9 @@ def _hidden_dirs(extra):
 
 
 def _bwrap_command(spool, lib, python, hidden):
-    cmd = ["bwrap", "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid",
-           "--unshare-net", "--unshare-uts", "--unshare-cgroup-try", "--proc", "/proc", "--dev", "/dev",
-           "--tmpfs", "/tmp"]
+    cmd = _bwrap("--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid",
+                 "--unshare-net", "--unshare-uts", "--unshare-cgroup-try", "--proc", "/proc", "--dev", "/dev",
+                 "--tmpfs", "/tmp")
     system, prefixes = _visible_dirs()
     for d in system:
         if os.path.islink(d):  # merged /usr: /bin -> usr/bin
@@ -160,15 +163,13 @@ def _bwrap_command(spool, lib, python, hidden):
         else:
             cmd += ["--ro-bind", d, d]
     made = set()
-    for keep in prefixes:
+    for keep in prefixes:  # none inside the system folders, none inside another
         # bwrap would make the missing parents 0700, out of the job's reach once it drops its uid.
         for parent in reversed(keep.parents):
-            if parent != Path("/") and parent not in made and not any(
-                    parent.is_relative_to(d) for d in system):
+            if parent != Path("/") and parent not in made:
                 cmd += ["--perms", "0755", "--dir", str(parent)]
                 made.add(parent)
-        if not any(keep.is_relative_to(d) for d in system):
-            cmd += ["--ro-bind", str(keep), str(keep)]
+        cmd += ["--ro-bind", str(keep), str(keep)]
     for d in hidden:
         cmd += ["--tmpfs", str(d)]
     # Fixed paths in the fresh /tmp: the real paths' parents are private to the grader.
@@ -260,10 +261,11 @@ class Worker:
     def __init__(self, inputs, request, limits=None, hide=(), isolate=True):
         self.limits = limits or Limits()
         self.isolated = isolate and bwrap_available()
-        if isolate and not self.isolated:
-            _warn_once(f"{bwrap_problem()}: student code runs with resource limits only, "
-                       "without file-system, network and process isolation")
         root = os.geteuid() == 0
+        if isolate and not self.isolated:
+            _warn_once(f"{bwrap_problem()}: student code runs with resource limits"
+                       + (" and a user id of its own" if root else "")
+                       + " only, without file-system, network and process isolation")
         if self.isolated and not root:
             _warn_once("not run as root: submissions share the grader's user id (namespaces still isolate them)")
         self._lease = _UidLease() if root else None
@@ -290,8 +292,6 @@ class Worker:
         python = sys.executable
         if self.isolated:
             cmd = _bwrap_command(self._spool, self._lib, python, self._hide)
-            if os.geteuid() != 0:
-                cmd[1:1] = ["--unshare-user", "--cap-add", "ALL"]
         else:
             cmd = [python, "-I", str(self._lib / "worker.py"), str(self._spool), str(self._lib), "plain"]
         env = {"PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
