@@ -125,20 +125,30 @@ def fd_resolution(f_value):
     return 1e-5 * max(1.0, abs(float(f_value)))
 
 
+def numerical_gradients(f, params, h=1e-5):
+    """({name: centred finite-difference gradient}, fd_resolution) of the scalar function
+    f(params) -> float at params, a dict of arrays, in float64."""
+    params = {name: np.asarray(p, dtype=np.float64) for name, p in params.items()}
+    gradients = {name: numerical_gradient(lambda v, name=name: f({**params, name: v}), params[name], h)
+                 for name in params}
+    return gradients, fd_resolution(f(params))
+
+
+def fd_error(analytic, numerical, resolution):
+    """The relative error of an analytic gradient against a numerical one (entries compared at no
+    less than `resolution`); inf for a wrong shape."""
+    analytic = np.asarray(analytic, dtype=np.float64)
+    return rel_error(analytic, numerical, resolution) if analytic.shape == numerical.shape else float("inf")
+
+
 def grad_check(f, params, analytic, h=1e-5):
-    """The relative error (rel_error) of each analytic gradient against the centred finite-difference
+    """The relative error (fd_error) of each analytic gradient against the centred finite-difference
     gradient of the scalar function f(params) -> float, where params is a dict of arrays.
 
-    Returns {name: rel_error}, inf for a wrong shape; in float64 a right gradient gives ~1e-7 or
-    less, a wrong one ~1e-1."""
-    params = {name: np.asarray(p, dtype=np.float64) for name, p in params.items()}
-    floor = fd_resolution(f(params))
-    errors = {}
-    for name in params:
-        numerical = numerical_gradient(lambda v, name=name: f({**params, name: v}), params[name], h)
-        got = np.asarray(analytic[name], dtype=np.float64)
-        errors[name] = rel_error(got, numerical, floor) if got.shape == numerical.shape else float("inf")
-    return errors
+    Returns {name: relative error}, inf for a wrong shape; in float64 a right gradient gives ~1e-7
+    or less, a wrong one ~1e-1."""
+    numerical, resolution = numerical_gradients(f, params, h)
+    return {name: fd_error(analytic[name], numerical[name], resolution) for name in numerical}
 
 
 def ratio(got, expected, tol=1e-5):

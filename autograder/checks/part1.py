@@ -9,8 +9,8 @@ import numpy as np
 import torch
 
 from .. import reference as ref
-from .common import (Verdict, as_scalar, close, describe_mismatch, dtype_of, fd_resolution, is_tensor,
-                     numerical_gradient, ratio, rel_error, shape_of, type_of, value)
+from .common import (Verdict, as_scalar, close, describe_mismatch, dtype_of, fd_error, is_tensor,
+                     numerical_gradients, ratio, rel_error, shape_of, type_of, value)
 
 PARAMS = ("Wh", "bh", "Wy", "by")
 OUTPUTS = ("X", "htilde", "h", "ytilde", "yhat")
@@ -291,17 +291,14 @@ def expected_gradients(P, X, Y):
     P = {k: torch.as_tensor(t).double() for k, t in P.items()}
     X, Y = torch.as_tensor(X).double(), torch.as_tensor(Y).double()
     leaves = {k: t.clone().requires_grad_(True) for k, t in P.items()}
-    L = mean_cross_entropy(leaves, X, Y)
-    L.backward()
+    mean_cross_entropy(leaves, X, Y).backward()
     autograd = {k: t.grad.numpy() for k, t in leaves.items()}
 
     def loss(arrays):
         return float(mean_cross_entropy({k: torch.from_numpy(a) for k, a in arrays.items()}, X, Y))
 
-    numerical = {k: numerical_gradient(lambda a, k=k: loss({**{n: t.numpy() for n, t in P.items()}, k: a}),
-                                       P[k].numpy())
-                 for k in P}
-    return autograd, numerical, fd_resolution(L.item())
+    numerical, resolution = numerical_gradients(loss, {k: t.numpy() for k, t in P.items()})
+    return autograd, numerical, resolution
 
 
 def _alternative_gradients(P, O, Y):
@@ -375,15 +372,15 @@ def judge_backward(arrays_in, params, out, meta, summed_credit=0.0):
                     message = f"the gradients have no {name!r} (their keys: {', '.join(map(str, keys))})"
                 v.add(f"d{name} ({case})", 1, False, message)
                 continue
-            fd_error = rel_error(got, numerical[name], resolution) if got.shape == want.shape else float("inf")
+            fd_err = fd_error(got, numerical[name], resolution)
             if name in explained:  # said once in full, for the first sizes where it is wrong
                 message = (f"d{name} ({sizes}) is wrong too" + (f": max relative error {rel_error(got, want):.2g}"
                                                                 if got.shape == want.shape else f": shape {got.shape}"))
             else:
                 message = describe_mismatch(f"d{name} ({sizes})", got, want) + (
-                    f"; against a finite-difference gradient check: relative error {fd_error:.2g}"
-                    if np.isfinite(fd_error) else "")
-            if v.add(f"d{name} ({case})", 1, close(got, want, tol) and fd_error < max(tol, FD_TOL), message):
+                    f"; against a finite-difference gradient check: relative error {fd_err:.2g}"
+                    if np.isfinite(fd_err) else "")
+            if v.add(f"d{name} ({case})", 1, close(got, want, tol) and fd_err < max(tol, FD_TOL), message):
                 all_summed = False
                 continue
             explained.add(name)
