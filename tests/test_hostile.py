@@ -772,6 +772,25 @@ def _processes_of(base):
     return found
 
 
+def _kill_leftovers(base):
+    """What the submissions graded from `base` left running, a few seconds after the grading (anything
+    left behind would be editing files by then); killed, and returned for the tests to report."""
+    time.sleep(3)
+    leftovers = _processes_of(base)
+    for pid, _, _ in leftovers:  # ours: started by the submissions this run wrote (its mark, its folders)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    return leftovers
+
+
+def _paths(out, subs, canary, public):
+    """What the hostile cells' @NAME@ placeholders stand for."""
+    return {"OUT": str(out), "SUBS": str(subs), "CANARY": str(canary), "KIT": str(ROOT), "XSS": XSS,
+            "PUBLIC": str(public), "MARK": MARK}
+
+
 def _grade(subs, out, timeout=BATCH_TIMEOUT, user=None, home=None, python=sys.executable):
     """The grading command, in a wrapper that reports the grader's own peak memory; as the user id
     `user` (and its group) when given, as an instructor without root runs it."""
@@ -859,8 +878,7 @@ def batch():
         folder.mkdir(parents=True)
     canary.write_text("nobody may change this file\n")
     public = _plant_public_files()
-    paths = {"OUT": str(out), "SUBS": str(subs), "CANARY": str(canary), "KIT": str(ROOT), "XSS": XSS,
-             "PUBLIC": str(public), "MARK": MARK}
+    paths = _paths(out, subs, canary, public)
     try:
         for name, cells in HONEST.items():
             base_nb = f"{name}.ipynb" if cells is None else "reference.ipynb"
@@ -872,13 +890,7 @@ def batch():
         around_before = sorted(p.name for p in base.iterdir())
         run, seconds, peak = _grade(subs, out)
         alone_run, alone_seconds, alone_peak = _grade(alone_subs, alone_out)
-        time.sleep(3)  # anything left behind would now be editing files
-        leftovers = _processes_of(base)
-        for pid, _, _ in leftovers:  # ours: started by the submissions this run wrote (its mark, its folders)
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+        leftovers = _kill_leftovers(base)
         after_hashes = _hashes(subs, alone_subs, canary.parent)
         around_after = sorted(p.name for p in base.iterdir())
         print(f"\nhostile batch: {len(CASES) + len(HONEST)} submissions in {seconds:.1f} s "
@@ -1008,8 +1020,7 @@ def _small_batch(base, notebooks, timeout=300):
     """Grade {file name: notebook to copy or (base notebook, cells)} alone in base; returns (run, out, grades)."""
     subs, out = base / "subs", base / "out"
     subs.mkdir()
-    paths = {"OUT": str(out), "SUBS": str(subs), "CANARY": str(base / "canary"), "KIT": str(ROOT), "XSS": XSS,
-             "PUBLIC": str(base / "public"), "MARK": MARK}
+    paths = _paths(out, subs, base / "canary", base / "public")
     for name, source in notebooks.items():
         if isinstance(source, tuple):
             _notebook(subs / name, *source, paths)
@@ -1094,8 +1105,7 @@ def unprivileged_batch():
     for folder in (subs, home, canary.parent):
         folder.mkdir(parents=True)
     canary.write_text("nobody may change this file\n")
-    paths = {"OUT": str(out), "SUBS": str(subs), "CANARY": str(canary), "KIT": str(ROOT), "XSS": XSS,
-             "PUBLIC": str(base / "public"), "MARK": MARK}
+    paths = _paths(out, subs, canary, base / "public")
     venv = base / "venv"  # root's, readable by all, as a system-wide install would be
     try:
         subprocess.run([str(SYSTEM_PYTHON), "-m", "venv", "--without-pip", str(venv)], check=True)
@@ -1118,13 +1128,7 @@ def unprivileged_batch():
         alone_run, _, _ = _grade(alone, base / "alone-out")  # as root, without the hostile ones
         before = _hashes(subs, canary.parent)
         run, seconds, _ = _grade(subs, out, user=NOBODY, home=home, python=venv / "bin" / "python")
-        time.sleep(3)  # anything left behind would now be editing files
-        leftovers = _processes_of(base)
-        for pid, _, _ in leftovers:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+        leftovers = _kill_leftovers(base)
         print(f"\nunprivileged batch: {len(UNPRIVILEGED_CASES) + len(UNPRIVILEGED_HONEST)} submissions in {seconds:.1f} s")
         yield {"run": run, "out": out, "grades": read_grades(out), "before": before, "alone_run": alone_run,
                "alone_grades": read_grades(base / "alone-out"),
