@@ -1,9 +1,15 @@
 """python -m autograder grade PATH... --out DIR [--jobs N]
 
 Two phases per submission: the untrusted phase (autograder.sandbox) runs the student's definitions
-and the probes in a child process; the trusted phase, here, judges what came back with the checks
-(autograder.checks), which the child never sees. Writes DIR/grades.csv, DIR/<id>/results.json,
-DIR/<id>/report.html and DIR/summary.html. Exits 0 whenever every submission got a row.
+and the probes behind the sandbox's walls; the trusted phase, here, validates what came back and
+judges it with the checks (autograder.checks), which the sandbox never sees. Writes DIR/grades.csv,
+DIR/<id>/results.json, DIR/<id>/report.html and DIR/summary.html.
+
+Every submission gets a row, whatever happens to it: each step of a submission (reading, the
+sandbox, judging, writing its files) runs under one guard, and the gradebook and the summary are
+always written. The command exits 0 when every submission got a row; non-zero when it was misused
+or when the grader itself failed (it could not start its sandbox, an internal error): such failures
+are never cached.
 """
 import argparse
 import concurrent.futures
@@ -14,18 +20,22 @@ import json
 import os
 import queue
 import sys
+import tempfile
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import checks, sandbox
 from .mistakes import CATALOGUE
-from .submission import UnreadableSubmission, load, submission_id
+from .submission import UnreadableSubmission, autograd_uses, load, submission_id
+from .text import safe_lines, safe_text
 
 HERE = Path(__file__).resolve().parent
 SUBMISSION_SUFFIXES = (".ipynb", ".zip")
 BASE_SEED = 20_240_917
+EXIT_MISUSE, EXIT_GRADER_FAILED = 2, 3
 
 
 @dataclass
@@ -47,6 +57,8 @@ class SubmissionResult:
     questions: list  # of QuestionResult, in checks.ORDER
     notes: list = field(default_factory=list)
     seconds: float = 0.0
+    isolation: str = ""
+    internal_error: bool = False  # the grader failed, not the submission: never cached
 
     @property
     def total(self):
@@ -57,39 +69,57 @@ class SubmissionResult:
         return round(sum(q.max_score for q in self.questions), 2)
 
 
+def zero_result(sid, path, status, detail, output=None, **kwargs):
+    """A row of zeros, every question saying `output` (default: the detail)."""
+    text = safe_text(output if output is not None else f"✗ {detail}")
+    return SubmissionResult(sid, str(path), status, safe_text(detail, 600),
+                            [QuestionResult(q, 0.0, checks.points(q), text) for q in checks.ORDER], **kwargs)
+
+
 def find_submissions(paths):
-    """The submission files under the given paths, sorted; raises SystemExit on a bad path."""
-    found = []
+    """(submission files under the given paths, sorted; skipped files with why). SystemExit on a bad
+    path or on two files with the same student id. Symbolic links are never followed."""
+    found, skipped = [], []
     for p in map(Path, paths):
-        if p.is_dir():
-            found += sorted(f for f in p.rglob("*") if f.suffix in SUBMISSION_SUFFIXES and f.is_file()
-                            and ".ipynb_checkpoints" not in f.parts)
+        if p.is_symlink():
+            skipped.append((p, "a symbolic link: not followed"))
+        elif p.is_dir():
+            for dirpath, dirnames, filenames in os.walk(p):  # does not follow links
+                dirnames[:] = sorted(d for d in dirnames if d != ".ipynb_checkpoints" and not d.startswith("."))
+                for name in sorted(filenames):
+                    f = Path(dirpath) / name
+                    if f.suffix.lower() not in SUBMISSION_SUFFIXES:
+                        continue
+                    if f.is_symlink():
+                        skipped.append((f, "a symbolic link: not followed"))
+                    elif f.is_file():
+                        found.append(f)
         elif p.is_file():
             found.append(p)
         else:
-            raise SystemExit(f"no such file or folder: {p}")
+            raise SystemExit(f"no such file or folder: {safe_text(str(p))}")
     ids = {}
     for f in found:
         ids.setdefault(submission_id(f), []).append(f)
     clashes = {k: v for k, v in ids.items() if len(v) > 1}
     if clashes:
         raise SystemExit("two submissions share a student id: " +
-                         "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in clashes.items()))
-    return found
+                         "; ".join(f"{k}: {', '.join(safe_text(str(x)) for x in v)}" for k, v in clashes.items()))
+    return sorted(found), skipped
 
 
 @functools.cache
 def grading_inputs():
-    """The probes' inputs and the request, the same for every submission (determinism)."""
-    arrays, request_questions, per_question = {}, [], {}
+    """The probes' inputs per question and the request, the same for every submission (determinism)."""
+    inputs, request_questions, per_question = {}, [], {}
     for i, q in enumerate(checks.QUESTIONS):
         seed = BASE_SEED + 7919 * i
         q_arrays, params = q.make_inputs(seed)
         per_question[q.id] = (q_arrays, params)
-        arrays.update({f"{q.id}/{k}": v for k, v in q_arrays.items()})
+        inputs[q.id] = q_arrays
         request_questions.append({"id": q.id, "seconds": q.seconds, "seed": seed, "params": params})
     request = {"definitions_seconds": 30, "questions": request_questions}
-    return arrays, request, per_question
+    return inputs, request, per_question
 
 
 @functools.cache
@@ -97,7 +127,7 @@ def autograder_fingerprint():
     """Changes whenever anything that decides a grade changes: a rerun then regrades."""
     h = hashlib.sha256()
     for path in sorted(HERE.rglob("*")):
-        if path.suffix in (".py", ".toml") and "__pycache__" not in path.parts:
+        if path.suffix in (".py", ".toml", ".j2") and "__pycache__" not in path.parts:
             h.update(path.relative_to(HERE).as_posix().encode())
             h.update(path.read_bytes())
     for path in sorted((HERE.parent / "assignment" / "tp1_support").rglob("*")):
@@ -108,67 +138,132 @@ def autograder_fingerprint():
 
 def _feedback(verdict):
     lines = [f"✗ {c.message or c.name}" for c in verdict.checks if not c.passed]
+    lines += [f"• {c.message or c.name} (not charged here: the same mistake is counted on {c.counted_on})"
+              for c in verdict.checks if c.counted_on]
     for mistake in verdict.mistakes:
         lines.append(f"Likely mistake — {CATALOGUE[mistake].title}: {CATALOGUE[mistake].feedback}")
     lines += verdict.notes
-    return lines
+    return [safe_text(line) for line in lines]
 
 
-def judge_all(run_result):
+def charge_once(verdicts):
+    """A mistake diagnosed on its own question and on another (a function that reuses the faulty
+    one: init_params_autograd calling init_params) is charged on its own question only."""
+    for qid, verdict in verdicts.items():
+        for mistake in verdict.mistakes:
+            home = CATALOGUE[mistake].question
+            if home != qid and home in verdicts and mistake in verdicts[home].mistakes:
+                verdict.forgive(mistake, home)
+
+
+def sanitize(value, depth=0):
+    """A record's description (JSON from the sandbox) with every string made safe text and the
+    structure bounded: dict keys are strings, nothing deeper than 6 levels, no list longer than 100."""
+    if depth > 6:
+        return None
+    if isinstance(value, dict):
+        return {safe_text(k, 200): sanitize(v, depth + 1) for k, v in list(value.items())[:2000]}
+    if isinstance(value, list):
+        return [sanitize(v, depth + 1) for v in value[:100]]
+    if isinstance(value, str):
+        return safe_text(value)
+    if isinstance(value, (bool, int, float)) or value is None:
+        return value
+    return None
+
+
+def _signal_name(code):
+    import signal
+
+    try:
+        return signal.Signals(-code).name
+    except ValueError:
+        return f"signal {-code}"
+
+
+def _unanswered(qid, question, run_result):
+    """Why a question has no usable record: from the conductor's account of its child."""
+    entry = run_result.account.get(qid)
+    if entry is None:
+        return {"timeout": "not reached: the notebook ran out of time before this question",
+                "memory": "not reached: the notebook ran out of memory",
+                "output": "not reached: the notebook wrote too much",
+                }.get(run_result.status, f"not reached: {run_result.detail or 'the grading of this submission stopped'}")
+    if entry.get("timed_out"):
+        return f"✗ {qid} took longer than its {question.seconds:g} s budget (an infinite loop?)"
+    code = entry.get("exit", 0)
+    if isinstance(code, (int, float)) and code < 0:
+        name = _signal_name(int(code))
+        if name == "SIGKILL":
+            return f"✗ {qid} was stopped by the system (memory limit?) and recorded nothing"
+        if name == "SIGXCPU":
+            return f"✗ {qid} used more than its {question.seconds:g} s of CPU"
+        if name == "SIGXFSZ":
+            return f"✗ {qid} wrote a file larger than the limit"
+        return f"✗ {qid} crashed ({name}, e.g. a segmentation fault) and recorded nothing"
+    return f"✗ {qid} ended its process before recording anything (a call to os._exit?)"
+
+
+def judge_all(run_result, context=None):
+    """QuestionResults, in checks.ORDER, from a RunResult (every record validated here)."""
     _, _, per_question = grading_inputs()
-    results = {}
+    results, verdicts = {}, {}
     for q in checks.QUESTIONS:
         max_score = checks.points(q.id)
         got = run_result.results.get(q.id)
         if got is None:
-            why = {"timeout": "not reached: the notebook ran out of time before this question",
-                   "memory": "not reached: the notebook ran out of memory",
-                   "output": "not reached: the notebook wrote too much output",
-                   }.get(run_result.status, f"not reached: {run_result.detail or 'the grading process stopped'}")
-            results[q.id] = QuestionResult(q.id, 0.0, max_score, why)
+            results[q.id] = QuestionResult(q.id, 0.0, max_score, _unanswered(q.id, q, run_result))
             continue
-        arrays, meta = got
+        arrays, meta = got[0], sanitize(got[1])
         status = meta.get("status")
         if status != "ok":
-            text = {"timeout": f"✗ {q.id} took longer than its {q.seconds:g} s budget (an infinite loop?)",
-                    "missing": f"✗ {meta.get('error', 'missing')}",
-                    }.get(status, f"✗ calling {q.id} raised {meta.get('error', 'an error')}")
-            results[q.id] = QuestionResult(q.id, 0.0, max_score, text)
+            text = (f"✗ {meta.get('error', 'missing')}" if status == "missing"
+                    else f"✗ calling {q.id} raised {meta.get('error', 'an error')}")
+            results[q.id] = QuestionResult(q.id, 0.0, max_score, safe_text(text))
             continue
         q_arrays, params = per_question[q.id]
         try:
-            verdict = checks.judge(q, q_arrays, params, arrays, meta)
+            verdict = checks.judge(q, q_arrays, params, arrays, meta, context)
         except Exception as e:  # noqa: BLE001 - outputs of an unexpected form: this question scores 0
             results[q.id] = QuestionResult(q.id, 0.0, max_score, f"✗ the values returned could not be checked "
-                                           f"({type(e).__name__}: {str(e)[:200]})")
+                                           f"({type(e).__name__}: {safe_text(str(e), 200)})")
             continue
+        verdicts[q.id] = verdict
+    charge_once(verdicts)
+    for qid, verdict in verdicts.items():
+        q, max_score = checks.BY_ID[qid], checks.points(qid)
         score = round(max_score * verdict.fraction, 2)
         lines = _feedback(verdict)
-        if score == max_score and not lines:
-            lines = ["✓ all hidden tests passed"]
+        if score == max_score and not [c for c in verdict.checks if not c.passed] and not verdict.mistakes:
+            lines = ["✓ all hidden tests passed"] + verdict.notes
         results[q.id] = QuestionResult(q.id, score, max_score, "\n".join(lines), list(verdict.mistakes),
                                        verdict.figures)
     return [results[qid] for qid in checks.ORDER]
 
 
 def grade_one(path, worker):
-    """Grade one submission with a warm sandbox.Worker."""
+    """Grade one submission with a warm sandbox.Worker (GraderError when the grader fails)."""
     sid = submission_id(path)
     start = time.monotonic()
     try:
         program = load(path)
     except UnreadableSubmission as e:
-        questions = [QuestionResult(qid, 0.0, checks.points(qid), f"✗ {e}") for qid in checks.ORDER]
-        return SubmissionResult(sid, str(path), "unreadable", str(e), questions, seconds=time.monotonic() - start)
+        return zero_result(sid, path, e.status, str(e), seconds=time.monotonic() - start, isolation=worker.isolation)
+    context = {"autograd_uses": autograd_uses(program)}
     run = worker.run(program)
-    definitions = run.results.get("_definitions", ({}, {}))[1]
-    notes = program.notes + list(definitions.get("notes", []))[:20]
-    questions = judge_all(run)
+    definitions = sanitize(run.results.get("_definitions", ({}, {}))[1])
+    notes = program.notes + safe_lines(definitions.get("notes", []), 600, 20)
+    questions = judge_all(run, context)
     status, detail = ("graded", "") if run.status == "ok" else (run.status, run.detail)
-    timed_out = [qid for qid, (_, meta) in run.results.items() if meta.get("status") == "timeout"]
+    timed_out = [qid for qid, entry in run.account.items() if entry.get("timed_out")]
     if timed_out and status == "graded":
         status, detail = "timeout", "stopped after its time budget: " + ", ".join(timed_out)
-    return SubmissionResult(sid, str(path), status, detail, questions, notes, time.monotonic() - start)
+    crashed = [qid for qid in checks.ORDER if qid not in timed_out and run.account.get(qid, {}).get("exit", 0) < 0
+               and run.results.get(qid) is None]
+    if crashed and status == "graded":
+        status, detail = "crashed", "a grading process ended abnormally: " + ", ".join(crashed)
+    return SubmissionResult(sid, str(path), status, safe_text(detail, 600), questions, notes,
+                            time.monotonic() - start, worker.isolation)
 
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")  # Gradescope's
@@ -181,11 +276,15 @@ def results_json(result, visibility="visible"):
     only what the student already knows (autograder.gradescope.public_entry)."""
     if visibility not in VISIBILITIES:
         raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}, not {visibility!r}")
+    output = f"Status: {result.status}. {result.detail}".strip()
+    if result.notes:
+        output += "\n" + "\n".join(result.notes)
+    if result.isolation.startswith("WITHOUT"):
+        output += f"\nGraded {result.isolation}."
     data = {
         "score": result.total,
-        "output": (f"Status: {result.status}. {result.detail}".strip() + ("\n" + "\n".join(result.notes)
-                                                                            if result.notes else "")),
-        "tests": [{"name": q.id, "score": q.score, "max_score": q.max_score, "output": q.output,
+        "output": safe_text(output, 20000),
+        "tests": [{"name": q.id, "score": q.score, "max_score": q.max_score, "output": safe_text(q.output, 20000),
                    "visibility": visibility} for q in result.questions],
     }
     if visibility != "visible":
@@ -195,9 +294,16 @@ def results_json(result, visibility="visible"):
     return data
 
 
+def _atomic_write(path, text):
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def write_results_json(result, folder, visibility="visible"):
-    (Path(folder) / "results.json").write_text(json.dumps(results_json(result, visibility), indent=1,
-                                                          ensure_ascii=False))
+    _atomic_write(Path(folder) / "results.json", json.dumps(results_json(result, visibility), indent=1,
+                                                            ensure_ascii=False))
 
 
 def write_submission(result, out_dir):
@@ -208,8 +314,8 @@ def write_submission(result, out_dir):
     write_results_json(result, folder)
     write_student_report(result, folder / "report.html")
     row = {"status": result.status, "detail": result.detail, "notes": result.notes, "seconds": result.seconds,
-           "questions": [q.__dict__ | {"figures": {}} for q in result.questions]}
-    (folder / "row.json").write_text(json.dumps(row))
+           "isolation": result.isolation, "questions": [q.__dict__ | {"figures": {}} for q in result.questions]}
+    _atomic_write(folder / "row.json", json.dumps(row))
 
 
 def _cache_key(path):
@@ -224,56 +330,88 @@ def _cached(path, out_dir):
         row = json.loads((folder / "row.json").read_text())
         questions = [QuestionResult(**q) for q in row["questions"]]
         return SubmissionResult(submission_id(path), str(path), row["status"], row["detail"], questions,
-                                row["notes"], row["seconds"])
+                                row["notes"], row["seconds"], row.get("isolation", ""))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
 def write_gradebook(results, out_dir):
     path = Path(out_dir) / "grades.csv"
-    tmp = path.with_suffix(".csv.tmp")
-    with open(tmp, "w", newline="") as f:
+    tmp = path.with_name(".grades.csv.tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["submission", "total", "possible", "status", *checks.ORDER])
         for r in sorted(results, key=lambda r: r.submission):
-            w.writerow([r.submission, r.total, r.possible, r.status, *(q.score for q in r.questions)])
+            w.writerow([safe_text(r.submission), r.total, r.possible, safe_text(r.status),
+                        *(q.score for q in r.questions)])
     os.replace(tmp, path)
     return path
 
 
-def grade_all(paths, out_dir, jobs=1, isolate=True, progress=True, use_cache=True):
+def check_writable(out_dir):
+    """Create out_dir if needed and prove it is writable (SystemExit naming the problem otherwise),
+    before any grading."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    hide = sorted({str(p.parent.resolve()) for p in paths} | {str(out_dir.resolve())})
-    arrays, request, _ = grading_inputs()  # once, before the threads
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out_dir, prefix=".write-test-"):
+            pass
+    except OSError as e:
+        raise SystemExit(f"the output folder {safe_text(str(out_dir))} is not writable: {e.strerror or e}")
+
+
+def grade_all(paths, out_dir, jobs=1, allow_unsafe=False, progress=True, use_cache=True, failures=None):
+    """Grade every path; returns the SubmissionResults (one per path, always) and writes the outputs.
+    `failures` (a list) receives the grader's own failures (each also makes a `crashed` row that is not
+    cached). Raises sandbox.GraderError when the sandbox cannot start at all (the preflight)."""
+    out_dir = Path(out_dir)
+    check_writable(out_dir)
+    failures = [] if failures is None else failures
+    hide = sorted({str(Path(p).parent.resolve()) for p in paths} | {str(out_dir.resolve())})
+    inputs, request, _ = grading_inputs()  # once, before the threads
     from .reports import ENV
 
     for template in ENV.list_templates():  # compiled once here: compiling in two threads at once
         ENV.get_template(template)        # trips CPython 3.11's shared AST recursion counter
-    workers = queue.SimpleQueue()  # warm, one per thread, started on first use
+    workers = queue.SimpleQueue()  # warm, one per thread
     started = []
     lock = threading.Lock()
     done = []
 
+    def new_worker():
+        worker = sandbox.Worker(inputs, request, hide=hide, allow_unsafe=allow_unsafe, name=f"w{len(started)}")
+        with lock:
+            started.append(worker)
+        worker.start()
+        return worker
+
     def work(path):
-        result = _cached(path, out_dir) if use_cache else None
-        if result is None:
-            worker = None
-            try:
+        sid = submission_id(path)
+        result = None
+        try:
+            result = _cached(path, out_dir) if use_cache else None
+            if result is None:
                 try:
                     worker = workers.get_nowait()
                 except queue.Empty:
-                    worker = sandbox.Worker(arrays, request, hide=hide, isolate=isolate)
-                    with lock:
-                        started.append(worker)
-                result = grade_one(path, worker)
-                workers.put(worker)
-            except Exception as e:  # noqa: BLE001 - a grader bug must still leave a row
-                result = SubmissionResult(submission_id(path), str(path), "crashed",
-                                          f"internal grader error: {type(e).__name__}: {e}",
-                                          [QuestionResult(q, 0.0, checks.points(q), "not graded") for q in checks.ORDER])
-            write_submission(result, out_dir)
-            (out_dir / result.submission / ".cache-key").write_text(_cache_key(path))
+                    worker = new_worker()
+                try:
+                    result = grade_one(path, worker)
+                finally:
+                    workers.put(worker)
+                write_submission(result, out_dir)
+                (out_dir / result.submission / ".cache-key").write_text(_cache_key(path))
+        except Exception as e:  # noqa: BLE001 - a grader failure must still leave a row, and be loud
+            message = f"internal grader error: {type(e).__name__}: {safe_text(str(e), 400)}"
+            with lock:
+                failures.append(f"{sid}: {message}\n{traceback.format_exc()}")
+            result = zero_result(sid, path, "crashed", message, "not graded: the grader failed on this submission "
+                                 "(your instructor sees why and will regrade it)", internal_error=True)
+            try:
+                write_submission(result, out_dir)
+                (out_dir / result.submission / ".cache-key").unlink(missing_ok=True)
+            except Exception:  # noqa: BLE001 - the gradebook row is what matters
+                pass
         with lock:
             done.append(result)
             if progress:
@@ -282,17 +420,46 @@ def grade_all(paths, out_dir, jobs=1, isolate=True, progress=True, use_cache=Tru
                       end="" if len(done) < len(paths) else "\n", file=sys.stderr, flush=True)
         return result
 
+    results = []
+    # The preflight: one sandbox must start before any submission is graded (a broken install fails
+    # once, loudly, and is not 200 crashed rows).
+    if any(not use_cache or _cached(p, out_dir) is None for p in paths):
+        try:
+            workers.put(new_worker())
+        except BaseException:
+            for worker in started:
+                worker.close()
+            raise
     try:
         with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(work, paths))
+            futures = {pool.submit(work, path): path for path in paths}
+            for future in concurrent.futures.as_completed(futures):
+                try:
+                    results.append(future.result())
+                except Exception as e:  # noqa: BLE001 - work() guards itself; this is the last net
+                    path = futures[future]
+                    failures.append(f"{safe_text(str(path))}: {type(e).__name__}: {e}")
+                    results.append(zero_result(submission_id(path), path, "crashed", "internal grader error",
+                                               internal_error=True))
     finally:
         for worker in started:
             worker.close()
-    write_gradebook(results, out_dir)
-    from .reports import write_summary
+        write_class_outputs(results, out_dir, failures)
+    return sorted(results, key=lambda r: r.submission)
 
-    write_summary(results, out_dir)
-    return results
+
+def write_class_outputs(results, out_dir, failures):
+    """grades.csv, then summary.html: each under its own guard (a failure is the grader's, reported)."""
+    try:
+        write_gradebook(results, out_dir)
+    except Exception as e:  # noqa: BLE001
+        failures.append(f"grades.csv: {type(e).__name__}: {e}\n{traceback.format_exc()}")
+    try:
+        from .reports import write_summary
+
+        write_summary(results, out_dir)
+    except Exception as e:  # noqa: BLE001
+        failures.append(f"summary.html: {type(e).__name__}: {e}\n{traceback.format_exc()}")
 
 
 def main(argv=None):
@@ -302,18 +469,28 @@ def main(argv=None):
     parser.add_argument("--out", required=True, type=Path, help="output folder")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel submissions (default: cores)")
     parser.add_argument("--no-cache", action="store_true", help="regrade even unchanged submissions")
-    parser.add_argument("--no-isolation", action="store_true",
-                        help="do not use bubblewrap even where available (resource limits only)")
+    parser.add_argument("--unsafe-no-isolation", action="store_true",
+                        help="grade even without bubblewrap (student code then runs with Landlock, seccomp and "
+                             "limits where available, but without namespaces; every report says so)")
     parser.add_argument("--visibility", choices=VISIBILITIES, default="visible",
                         help="Gradescope visibility of the question entries in results.json (default: visible; "
                              "Gradescope's run uses points.toml [gradescope] hidden_visibility)")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
-    paths = find_submissions(args.paths)
+    paths, skipped = find_submissions(args.paths)
+    for path, why in skipped:
+        print(f"not graded: {safe_text(str(path))}: {why}", file=sys.stderr)
     if not paths:
         parser.error("no submissions (.ipynb or .zip) found in " + ", ".join(args.paths))
-    results = grade_all(paths, args.out, args.jobs, isolate=not args.no_isolation, use_cache=not args.no_cache)
+    check_writable(args.out)
+    failures = []
+    try:
+        results = grade_all(paths, args.out, args.jobs, allow_unsafe=args.unsafe_no_isolation,
+                            use_cache=not args.no_cache, failures=failures)
+    except sandbox.GraderError as e:
+        print(f"error: the grader cannot run here: {e}", file=sys.stderr)
+        return EXIT_GRADER_FAILED
     if args.visibility != "visible":
         for result in results:
             write_results_json(result, args.out / result.submission, args.visibility)
@@ -321,4 +498,10 @@ def main(argv=None):
     print(f"{len(results)} submissions, {graded} graded, {len(results) - graded} with problems")
     print(f"gradebook: {args.out / 'grades.csv'}\nclass summary: {args.out / 'summary.html'}\n"
           f"feedback: {args.out}/<submission>/report.html")
+    if failures:
+        print(f"error: the grader failed {len(failures)} time(s); those rows say 'internal grader error' and are "
+              "not cached (rerun to regrade them):", file=sys.stderr)
+        for failure in failures:
+            print(failure, file=sys.stderr)
+        return EXIT_GRADER_FAILED
     return 0

@@ -92,11 +92,9 @@ def public_entry(result, visibility):
 
 def unreadable_result(message, path=""):
     """A SubmissionResult for a submission folder with nothing to grade."""
-    from . import checks
-    from .grade import QuestionResult, SubmissionResult
+    from .grade import zero_result
 
-    questions = [QuestionResult(q, 0.0, checks.points(q), f"✗ {message}") for q in checks.ORDER]
-    return SubmissionResult("submission", str(path), "unreadable", message, questions)
+    return zero_result("submission", path, "unreadable", message)
 
 
 def find_submission(folder):
@@ -127,7 +125,7 @@ def write_results(data, results_dir):
     os.replace(tmp, results_dir / "results.json")
 
 
-def run(root, visibility=None, isolate=True):
+def run(root, visibility=None, allow_unsafe=True):
     """Grade ROOT/submission and write ROOT/results/results.json; returns what was written. Where
     bubblewrap cannot isolate (a container that forbids namespaces), the engine says so and grades
     with limits and a user id of its own."""
@@ -143,7 +141,7 @@ def run(root, visibility=None, isolate=True):
     else:
         print(f"submission: {path.relative_to(root)}")
         with tempfile.TemporaryDirectory(prefix="tp1-gradescope-") as out:
-            [result] = grade.grade_all([path], out, jobs=1, isolate=isolate, progress=False, use_cache=False)
+            [result] = grade.grade_all([path], out, jobs=1, allow_unsafe=allow_unsafe, progress=False, use_cache=False)
     data = grade.results_json(result, visibility)
     data["execution_time"] = round(time.monotonic() - start, 1)
     data["stdout_visibility"] = "hidden"  # the log below names every score
@@ -164,10 +162,12 @@ def main(argv=None):
                         help="Gradescope's folder, holding submission/ and results/ (default: /autograder)")
     parser.add_argument("--visibility", choices=VISIBILITIES,
                         help="visibility of the question entries (default: points.toml [gradescope])")
-    parser.add_argument("--no-isolation", action="store_true", help="do not use bubblewrap")
+    parser.add_argument("--require-isolation", action="store_true",
+                        help="refuse to grade where bubblewrap cannot isolate (default: grade with Landlock, "
+                             "seccomp, limits and a user id of its own, and say so in the results)")
     args = parser.parse_args(argv)
     try:
-        run(args.root, args.visibility, isolate=not args.no_isolation)
+        run(args.root, args.visibility, allow_unsafe=not args.require_isolation)
     except Exception:  # noqa: BLE001 - Gradescope must still get a results.json, the instructor the trace
         traceback.print_exc(file=sys.stdout)
         write_results({"score": 0.0, "output": "The autograder failed on this submission; your instructor "

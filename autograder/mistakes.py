@@ -104,6 +104,11 @@ CATALOGUE = {m_id: Mistake(*fields) for m_id, fields in {
                           "pairs them by name."),
     "gradient_sign": ("backward", "gradients with the wrong sign",
                       "Your gradients have the opposite sign: dL/dytilde = (Yhat - Y) / N, not (Y - Yhat)."),
+    "backward_uses_autograd": ("backward", "gradients from autograd instead of by hand",
+                               "Your backward gets its gradients from autograd (L.backward(), torch.autograd.grad, "
+                               "torch.func or torch.autograd.functional): Part 1 asks for them by hand, from the "
+                               "formulas of the course (dL/dytilde = (Yhat - Y) / N, then the chain rule down to "
+                               "Wh). Autograd is Part 2."),
     # sgd
     "sgd_adds_gradient": ("sgd", "sgd adds the gradient",
                           "Your sgd moves up the gradient: the step is p - eta * grad."),
@@ -122,6 +127,9 @@ CATALOGUE = {m_id: Mistake(*fields) for m_id, fields in {
     "autograd_grads_not_zeroed": ("sgd_autograd", "gradients not zeroed after the step",
                                   "Your second step used the sum of both gradients: .grad accumulates, so "
                                   "zero it after each step (p.grad.zero_())."),
+    "sgd_autograd_no_return": ("sgd_autograd", "sgd_autograd returns nothing",
+                               "Your sgd_autograd updates the parameters but does not return them: the training "
+                               "loop does params = sgd_autograd(params, ETA), so params becomes None. Return params."),
     "autograd_params_not_leaf": ("sgd_autograd", "update turns parameters into non-leaf tensors",
                                  "After your step the parameters are no longer leaf tensors (p = p - eta * "
                                  "p.grad builds a new tensor in the graph): update in place under "
@@ -151,6 +159,11 @@ CATALOGUE = {m_id: Mistake(*fields) for m_id, fields in {
     "nn_softmax_before_loss": ("loss_accuracy_nn", "SoftMax applied before nn.CrossEntropyLoss",
                                "Your loss is the cross-entropy of SoftMax(Ytilde): nn.CrossEntropyLoss "
                                "takes the logits and applies the (log-)SoftMax itself, so pass Ytilde."),
+    "nn_loss_not_differentiable": ("loss_accuracy_nn", "loss not differentiable",
+                                   "Your L has the right value but cannot be differentiated (computed under "
+                                   "torch.no_grad(), or detached): the training loop calls L.backward(). Compute "
+                                   "it with loss(Ytilde, ...) outside torch.no_grad(); only the accuracy may be "
+                                   "computed without gradients."),
     "nn_loss_not_tensor": ("loss_accuracy_nn", "loss not returned as a tensor",
                            "Your L is not a torch tensor (did you call .item()?): the training loop calls "
                            "L.backward()."),

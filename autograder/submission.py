@@ -3,11 +3,23 @@
 A submission is a notebook (`.ipynb`) or the zip its export cell makes. Grading runs only what
 defines the graded functions: imports, function and class definitions, and simple constants. Not the
 experiment cells: a 150-epoch training loop left in a notebook must not slow grading down.
+
+No student code runs while the definitions are made. A `def` or `class` statement can run code of
+its author's when it executes (decorators, default values, annotations, base classes, class
+bodies, metaclasses); the statements kept here cannot: defaults, bases, class-level values and
+constants are plain expressions with no call but to builtins such as `dict` (called through the
+grader's own reference to them, whatever the notebook rebinds), annotations are dropped, class bodies
+hold only definitions and constants, and a decorator is one of a few library ones, which the
+sandbox binds to the library's own objects. So the process that made the definitions is still the
+grader's when the probes start, and a question's result depends only on what the functions it calls
+do when called.
 """
 import ast
 import io
 import json
+import os
 import re
+import stat
 import threading
 import zipfile
 from dataclasses import dataclass, field
@@ -15,15 +27,31 @@ from pathlib import Path
 
 import nbformat
 
+from .text import safe_text
+
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
-# Calls allowed in a kept constant: building values, never running an experiment.
-SAFE_CALLS = {"dict", "list", "tuple", "set", "frozenset", "int", "float", "bool", "str", "range",
-              "slice", "complex"}
+MAX_CELL_CHARS = 200_000  # a code cell larger than this is not read (a real one is a few KB)
+MAX_CODE_CHARS = 2_000_000  # all code cells together
+MAX_CELLS = 2_000
+# Calls allowed in a kept constant: building values, never running an experiment. The sandbox calls
+# the builtins themselves (TRUSTED_NAME), not whatever the notebook bound to these names.
+SAFE_CALLS = ("dict", "list", "tuple", "set", "frozenset", "int", "float", "bool", "str", "range",
+              "slice", "complex")
 SKIPPED_MODULES = {"otter"}  # imported by the Otter init cell; slow and of no use to a graded function
+TRUSTED_NAME = "__tp1_trusted__"  # the sandbox's mapping of allowed decorators and builtins
+# Decorators a definition may carry, by the name it is written with (its last part: `torch.no_grad`,
+# `no_grad`, `ft.wraps`...): the sandbox applies the library's own object of that name.
+DECORATORS = {"staticmethod", "classmethod", "property", "wraps", "cache", "lru_cache", "cached_property",
+              "dataclass", "no_grad", "enable_grad", "inference_mode"}
+ACCESSOR_DECORATORS = {"setter", "getter", "deleter"}  # @x.setter after @property def x
 
 
 class UnreadableSubmission(Exception):
-    """The file is not a notebook we can read (the gradebook status is `unreadable`)."""
+    """The file is not a notebook we can read (the gradebook status is `unreadable`, or `too_large`)."""
+
+    def __init__(self, message, status="unreadable"):
+        super().__init__(safe_text(message, 600))
+        self.status = status
 
 
 @dataclass
@@ -38,104 +66,355 @@ class Program:
     """What the untrusted phase executes, and notes for the student's feedback."""
     statements: list = field(default_factory=list)
     notes: list = field(default_factory=list)
+    cells: list = field(default_factory=list)  # every code cell's source, as written (similarity report)
+    trees: list = field(default_factory=list)  # the kept statements' ASTs (static checks)
 
 
-RESERVED_IDS = {"grades.csv", "summary.html", "scores.png", "questions.png", "gradebook.csv"}  # the output folder's
+RESERVED_IDS = {"grades.csv", "summary.html", "scores.png", "questions.png", "gradebook.csv", "similarity.csv",
+                "skipped.csv"}  # the output folder's
 
 
 def submission_id(path):
     """The student id: the file name without its extension, made safe as a folder name, a link and a
     spreadsheet cell (characters other than letters, digits and ._-+@ become _; no leading dot or
     formula sign; never one of the output folder's own files)."""
-    sid = re.sub(r"[^\w.+@-]", "_", Path(path).stem)[:120] or "_"
+    return safe_id(Path(path).stem)
+
+
+def safe_id(text):
+    sid = re.sub(r"[^\w.+@-]", "_", safe_text(text, 120), flags=re.ASCII)[:120] or "_"
     if sid[0] in ".=+-@" or sid in RESERVED_IDS:
         sid = "_" + sid
     return sid
 
 
-def read_notebook(path):
-    """The notebook of a submission (a .ipynb, or an export zip holding exactly one)."""
-    path = Path(path)
+def _read_regular(path, max_bytes):
+    """The bytes of a regular file, never through a symbolic link (a link among the submissions
+    could point at any file the grader can read)."""
     try:
-        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
-            raise UnreadableSubmission(f"{path.name} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB")
-        if path.suffix == ".zip":
-            with zipfile.ZipFile(path) as zf:
-                names = [n for n in zf.namelist() if n.endswith(".ipynb") and "/." not in "/" + n
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as e:
+        if os.path.islink(path):
+            raise UnreadableSubmission(f"{safe_text(Path(path).name)} is a symbolic link: not followed")
+        raise UnreadableSubmission(f"{safe_text(Path(path).name)} cannot be opened ({e.strerror})")
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnreadableSubmission(f"{safe_text(Path(path).name)} is not a regular file")
+        if info.st_size > max_bytes:
+            raise UnreadableSubmission(f"{safe_text(Path(path).name)} is larger than {max_bytes // 2**20} MB",
+                                       "too_large")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read(max_bytes + 1)
+    finally:
+        os.close(fd)
+
+
+def read_notebook(path):
+    """The notebook of a submission (a .ipynb, or an export zip holding exactly one). Error messages
+    name the problem, never the file's content."""
+    path = Path(path)
+    name = safe_text(path.name)
+    data = _read_regular(path, MAX_NOTEBOOK_BYTES)
+    try:
+        if zipfile.is_zipfile(io.BytesIO(data)):
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                names = [n for n in zf.namelist() if n.lower().endswith(".ipynb") and "/." not in "/" + n
                          and not n.startswith("__MACOSX")]
                 if len(names) != 1:
-                    raise UnreadableSubmission(
-                        f"{path.name} must hold exactly one .ipynb notebook, it holds {len(names)}")
-                info = zf.getinfo(names[0])
-                if info.file_size > MAX_NOTEBOOK_BYTES:
-                    raise UnreadableSubmission(f"the notebook in {path.name} is too large")
-                text = zf.read(names[0]).decode("utf-8")
-        else:
-            text = path.read_text(encoding="utf-8")
+                    raise UnreadableSubmission(f"{name} must hold exactly one .ipynb notebook, it holds {len(names)}")
+                if zf.getinfo(names[0]).file_size > MAX_NOTEBOOK_BYTES:
+                    raise UnreadableSubmission(f"the notebook in {name} is larger than "
+                                               f"{MAX_NOTEBOOK_BYTES // 2**20} MB", "too_large")
+                with zf.open(names[0]) as f:
+                    data = f.read(MAX_NOTEBOOK_BYTES + 1)
+        text = data.decode("utf-8")
+        raw = json.loads(text)
+        if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list):
+            raise UnreadableSubmission(f"{name} is JSON but not a Jupyter notebook (no list of cells)")
         return nbformat.reads(text, as_version=4)
     except UnreadableSubmission:
         raise
-    except (OSError, UnicodeDecodeError, zipfile.BadZipFile, json.JSONDecodeError,
-            nbformat.reader.NotJSONError, ValueError, KeyError, TypeError, AttributeError) as e:
-        raise UnreadableSubmission(f"{path.name} is not a readable Jupyter notebook ({type(e).__name__}: {e})")
+    except UnicodeDecodeError as e:
+        raise UnreadableSubmission(f"{name} is not a readable Jupyter notebook (not UTF-8 text at byte {e.start})")
+    except json.JSONDecodeError as e:
+        raise UnreadableSubmission(f"{name} is not a readable Jupyter notebook (not JSON: {e.msg} at line "
+                                   f"{e.lineno}, column {e.colno})")
+    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, nbformat.reader.NotJSONError, ValueError,
+            KeyError, TypeError, AttributeError, RecursionError, NotImplementedError, EOFError) as e:
+        raise UnreadableSubmission(f"{name} is not a readable Jupyter notebook ({type(e).__name__})")
 
 
-def _ipython_to_python(source):
-    # %magics and !shell lines are IPython, not Python: turn them into calls (which are then dropped).
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    return TransformerManager().transform_cell(source)
-
-
-def _is_constant_expression(node):
-    for sub in ast.walk(node):
-        if isinstance(sub, (ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr, ast.Lambda)):
-            return False
-        if isinstance(sub, ast.Call) and not (isinstance(sub.func, ast.Name) and sub.func.id in SAFE_CALLS):
-            return False
-    return True
+# --- IPython lines ----------------------------------------------------------------------------
+# %magics and !shell commands are IPython, not Python; they never run at grading. A line filter
+# (linear in the cell's size) replaces them by `pass`, keeping the indentation so the blocks around
+# them stay valid. IPython's own transformer is quadratic in the number of such lines.
+_IPYTHON_LINE = re.compile(r"^([ \t]*)(?:[%!]|[\w.]+\?{1,2}[ \t]*$|[\w.,\[\] \t*()]+=[ \t]*[%!])")
 
 
-def _keep(node):
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return True
+def strip_ipython(source):
+    """(python source, whether the cell is a cell magic). Lines of IPython syntax become `pass`."""
+    lines = source.split("\n")
+    first = next((line for line in lines if line.strip()), "")
+    if first.lstrip().startswith("%%"):
+        return "", True
+    out = []
+    for line in lines:
+        m = _IPYTHON_LINE.match(line)
+        out.append(m.group(1) + "pass" if m else line)
+    return "\n".join(out), False
+
+
+# --- what runs at definition time -------------------------------------------------------------
+
+class _Reject(Exception):
+    """A statement that would run code when executed: left out, with the reason."""
+
+
+def _trusted(key, node):
+    """`__tp1_trusted__[key]`, located at node."""
+    return ast.copy_location(ast.Subscript(value=ast.Name(TRUSTED_NAME, ast.Load()), slice=ast.Constant(key),
+                                           ctx=ast.Load()), node)
+
+
+class _ConstantExpression(ast.NodeTransformer):
+    """Checks an expression calls nothing but SAFE_CALLS builtins, and routes those through the
+    sandbox's own references."""
+
+    def visit_Call(self, node):
+        if not (isinstance(node.func, ast.Name) and node.func.id in SAFE_CALLS):
+            raise _Reject(f"it calls {_short(node.func)}(...)")
+        self.generic_visit(node)
+        node.func = _trusted(node.func.id, node.func)
+        return node
+
+    def generic_visit(self, node):
+        if isinstance(node, (ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr, ast.Lambda)):
+            raise _Reject(f"it holds a {type(node).__name__.lower()}")
+        return super().generic_visit(node)
+
+
+def _constant(node):
+    return _ConstantExpression().visit(node) if node is not None else None
+
+
+def _short(node):
+    try:
+        return safe_text(ast.unparse(node), 60)
+    except Exception:  # noqa: BLE001 - only for a message
+        return type(node).__name__
+
+
+def _decorator(node, properties):
+    """The decorator rewritten to the sandbox's library object, or _Reject."""
+    target = node.func if isinstance(node, ast.Call) else node
+    name = target.id if isinstance(target, ast.Name) else target.attr if isinstance(target, ast.Attribute) else None
+    if (isinstance(node, ast.Attribute) and name in ACCESSOR_DECORATORS and isinstance(node.value, ast.Name)
+            and node.value.id in properties):
+        return node  # x.setter of the property x defined just above in the same class
+    if name not in DECORATORS:
+        raise _Reject(f"the decorator @{_short(node)} runs code when the function is defined (allowed: "
+                      + ", ".join(sorted(DECORATORS)) + ")")
+    if isinstance(node, ast.Call):
+        node.args = [_constant(a) for a in node.args]
+        for keyword in node.keywords:
+            keyword.value = _constant(keyword.value)
+        node.func = _trusted(name, node.func)
+        return node
+    return _trusted(name, node)
+
+
+def _strip_annotations(args):
+    for a in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg]:
+        if a is not None:
+            a.annotation = None
+
+
+def _function(node, properties):
+    node.decorator_list = [_decorator(d, properties) for d in node.decorator_list]
+    node.args.defaults = [_constant(d) for d in node.args.defaults]
+    node.args.kw_defaults = [_constant(d) for d in node.args.kw_defaults]
+    _strip_annotations(node.args)
+    node.returns = None
+    return node
+
+
+def _names_only(targets):
+    return all(isinstance(t, ast.Name) or isinstance(t, ast.Tuple) and all(isinstance(e, ast.Name) for e in t.elts)
+               for t in targets)
+
+
+def _class(node, notes, where):
+    if node.keywords:
+        raise _Reject("its class keywords (metaclass=...) run code when the class is defined")
+    node.bases = [_constant(b) for b in node.bases]
+    node.decorator_list = [_decorator(d, set()) for d in node.decorator_list]
+    body, properties = [], set()
+    for index, statement in enumerate(node.body):
+        if index == 0 and isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+            body.append(statement)  # the docstring
+            continue
+        try:
+            if isinstance(statement, ast.Pass):
+                body.append(statement)
+            elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                body.append(_function(statement, properties))
+                if any(isinstance(d, ast.Subscript) and isinstance(d.slice, ast.Constant)
+                       and d.slice.value == "property" for d in statement.decorator_list):
+                    properties.add(statement.name)
+                else:
+                    properties.discard(statement.name)
+            elif isinstance(statement, ast.ClassDef):
+                body.append(_class(statement, notes, where))
+            elif isinstance(statement, ast.Assign) and _names_only(statement.targets):
+                statement.value = _constant(statement.value)
+                body.append(statement)
+                properties.difference_update(n.id for t in statement.targets for n in ast.walk(t)
+                                             if isinstance(n, ast.Name))
+            elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+                statement.annotation = _constant(statement.annotation)  # evaluated in a class body
+                statement.value = _constant(statement.value)
+                body.append(statement)
+                properties.discard(statement.target.id)
+            else:
+                raise _Reject("it runs code when the class is defined")
+        except _Reject as e:
+            notes.append(f"{where}: in class {node.name}, line {statement.lineno} was left out: {e}")
+    node.body = body or [ast.Pass()]
+    return node
+
+
+def _uses_reserved_name(node):
+    return any(isinstance(n, ast.Name) and n.id.startswith("__tp1") or isinstance(n, ast.Attribute)
+               and n.attr.startswith("__tp1") or isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))
+               and n.name.startswith("__tp1") for n in ast.walk(node))
+
+
+def keep(node, notes, where):
+    """The statement to execute (possibly rewritten), or None. `notes` gets why a definition is left out."""
     if isinstance(node, ast.Import):
-        return all(alias.name.split(".")[0] not in SKIPPED_MODULES for alias in node.names)
+        return node if all(alias.name.split(".")[0] not in SKIPPED_MODULES for alias in node.names) else None
     if isinstance(node, ast.ImportFrom):
-        return (node.module or "").split(".")[0] not in SKIPPED_MODULES
-    if isinstance(node, (ast.Assign, ast.AnnAssign)):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        names_only = all(isinstance(t, (ast.Name, ast.Tuple)) for t in targets)
-        return names_only and node.value is not None and _is_constant_expression(node.value)
-    return False
+        return node if (node.module or "").split(".")[0] not in SKIPPED_MODULES and node.level == 0 else None
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign, ast.AnnAssign)):
+        return None  # an experiment: not run at grading
+    name = getattr(node, "name", None)
+    try:
+        if _uses_reserved_name(node):
+            raise _Reject("names starting with __tp1 are the grader's")
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return _function(node, set())
+        if isinstance(node, ast.ClassDef):
+            return _class(node, notes, where)
+        if isinstance(node, ast.Assign):
+            if not _names_only(node.targets):
+                return None
+            node.value = _constant(node.value)
+            return node
+        if not isinstance(node.target, ast.Name) or node.value is None:
+            return None
+        return ast.copy_location(ast.Assign(targets=[node.target], value=_constant(node.value)), node)
+    except _Reject as e:
+        if name is not None:  # a constant that calls something is an experiment: no note
+            notes.append(f"{where}: {'class' if isinstance(node, ast.ClassDef) else 'function'} {name} was left "
+                         f"out: {e}; the grader runs no code of the notebook while it reads the definitions")
+        return None
+    except RecursionError:
+        notes.append(f"{where}: a definition nested too deeply was left out")
+        return None
+
+
+# CPython 3.11's ast.parse keeps its recursion depth in shared state: two grading threads parsing
+# at once can fail with "AST constructor recursion depth mismatch". The caps above bound the time
+# the lock is held.
+_AST_LOCK = threading.Lock()
+
+
+def _cell_sources(nb):
+    cells = [c for c in nb.cells if c.get("cell_type") == "code"]
+    if len(cells) > MAX_CELLS:
+        raise UnreadableSubmission(f"the notebook has {len(cells)} code cells, more than {MAX_CELLS}", "too_large")
+    sources = []
+    for cell in cells:
+        source = cell.get("source", "")
+        source = "".join(map(str, source)) if isinstance(source, list) else str(source)
+        sources.append(safe_text(source, MAX_CELL_CHARS + 1))
+    if sum(map(len, sources)) > MAX_CODE_CHARS:
+        raise UnreadableSubmission(f"the notebook holds more than {MAX_CODE_CHARS // 1000} kB of code", "too_large")
+    return sources
 
 
 def program_of(nb):
     """The statements to execute, in notebook order, with notes on the cells that were skipped."""
     program = Program()
-    code_cells = [c for c in nb.cells if c.get("cell_type") == "code"]
-    for index, cell in enumerate(code_cells, start=1):
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
+    program.cells = _cell_sources(nb)
+    for index, source in enumerate(program.cells, start=1):
+        where = f"code cell {index}"
+        if len(source) > MAX_CELL_CHARS:
+            program.notes.append(f"{where} is larger than {MAX_CELL_CHARS // 1000} kB and was not read")
+            continue
+        python, cell_magic = strip_ipython(source)
+        if cell_magic:
+            continue
         try:
-            tree = ast.parse(_ipython_to_python(source))
-        except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
-            program.notes.append(f"code cell {index} is not valid Python ({type(e).__name__}: "
-                                 f"{getattr(e, 'msg', e)}); its definitions were skipped")
+            with _AST_LOCK:
+                tree = ast.parse(python)
+        except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError) as e:
+            program.notes.append(f"{where} is not valid Python ({type(e).__name__}: "
+                                 f"{safe_text(getattr(e, 'msg', e), 200)}); its definitions were skipped")
             continue
         for node in tree.body:
-            if _keep(node):
-                program.statements.append(Statement(index, node.lineno, ast.unparse(node)))
+            kept = keep(node, program.notes, where)
+            if kept is None:
+                continue
+            try:
+                source = ast.unparse(ast.fix_missing_locations(kept))
+            except (RecursionError, ValueError):
+                program.notes.append(f"{where}: a definition could not be read back and was left out")
+                continue
+            program.statements.append(Statement(index, node.lineno, source))
+            program.trees.append(kept)
     return program
-
-
-# CPython 3.11's ast.parse keeps its recursion depth in shared state: two grading threads parsing
-# at once can fail with "AST constructor recursion depth mismatch".
-_AST_LOCK = threading.Lock()
 
 
 def load(path):
     """Program of the submission at path; raises UnreadableSubmission."""
-    nb = read_notebook(path)
-    with _AST_LOCK:
-        return program_of(nb)
+    return program_of(read_notebook(path))
+
+
+# --- static signals -------------------------------------------------------------------------------
+
+# Unambiguous: attributes and modules that only autograd has. (`.backward()` is not among them: a
+# manual implementation may well have layer objects with a backward method of their own.)
+AUTOGRAD_ATTRIBUTES = {"autograd", "functorch", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "grad_and_value",
+                       "forward_ad", "make_dual", "unpack_dual"}
+AUTOGRAD_MODULES = ("torch.autograd", "torch.func", "functorch", "torch._functorch")
+
+
+def autograd_uses(program, function="backward"):
+    """Where the notebook's `function`, and the notebook's own functions it calls, use autograd
+    (torch.autograd, torch.func, functorch): sorted 'function: what' strings. A static backing for the
+    behavioural check, which calls backward where autograd cannot run."""
+    defs, imported = {}, set()
+    for tree in program.trees:
+        if isinstance(tree, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            defs[tree.name] = tree
+        elif isinstance(tree, ast.ImportFrom) and (tree.module or "").startswith(AUTOGRAD_MODULES):
+            imported |= {alias.asname or alias.name for alias in tree.names}
+        elif isinstance(tree, ast.Import):
+            imported |= {alias.asname for alias in tree.names if alias.asname and alias.name.startswith(AUTOGRAD_MODULES)}
+    found, seen, todo = set(), set(), [function]
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in defs:
+            continue
+        seen.add(name)
+        for node in ast.walk(defs[name]):
+            if isinstance(node, ast.Attribute) and (node.attr in AUTOGRAD_ATTRIBUTES or node.attr == "func" and
+                                                    isinstance(node.value, ast.Name) and node.value.id == "torch"):
+                found.add(f"{name}: .{node.attr}")
+            elif isinstance(node, ast.Name) and node.id in imported:
+                found.add(f"{name}: {node.id}")
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                todo.append(node.func.id)
+    return sorted(found)

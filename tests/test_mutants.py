@@ -57,17 +57,40 @@ AUTOGRAD_STEP = "with torch.no_grad():\n        for p in params.values():\n     
 MODEL = "nn.Sequential(nn.Linear(nx, nh), nn.Tanh(), nn.Linear(nh, ny))"
 OPTIM = "torch.optim.SGD(model.parameters(), lr=eta)"
 ACC = ".float().mean().item()"
+BACKWARD_BODY = """    N = Y.shape[0]
+    d_ytilde = (outputs["yhat"] - Y) / N  # (N, ny): the 1/N of the mean
+"""
+RECOMPUTED = ("    P = {k: v.detach().clone().requires_grad_(True) for k, v in params.items()}\n"
+              "    L, _ = loss_accuracy(forward(P, outputs['X'])[0], Y)\n")
+AUTOGRAD_BACKWARD = RECOMPUTED + "    L.backward()\n    return {k: p.grad for k, p in P.items()}\n"
+AUTOGRAD_GRAD_BACKWARD = (RECOMPUTED + "    grads = torch.autograd.grad(L, [P[k] for k in P])\n"
+                          "    return dict(zip(P, grads))\n")
+TORCH_FUNC_BACKWARD = ("    loss = lambda P: loss_accuracy(forward(P, outputs['X'])[0], Y)[0]\n"
+                       "    return torch.func.grad(loss)({k: v.detach() for k, v in params.items()})\n")
+
+LAW_TOO = "init_params_autograd"  # the reference's init_params_autograd calls init_params: diagnosed there too
+
+
+def carried(name, *extra):
+    """A mistake of init_params that the reference's init_params_autograd carries along: diagnosed on
+    both, charged on init_params only."""
+    return M(name, "init_params", *extra, mistakes={"init_params": {name}, LAW_TOO: {name}})
+
 
 MUTANTS = [
-    # --- init_params (init_params_autograd of the reference calls it: shapes are checked there too)
-    M("init_no_scale", "init_params", [(INIT_SCALE, "torch.randn", 2)]),
-    M("init_variance_as_std", "init_params", [(INIT_SCALE, "np.sqrt(0.3) * torch.randn", 2)]),
-    M("init_uniform", "init_params", [(INIT_SCALE, "0.3 * torch.rand", 2)]),
-    M("init_bias_random", "init_params", [("torch.zeros(", "torch.randn(", 2)]),
-    M("params_in_out_layout", "init_params", [("torch.randn(nh, nx)", "torch.randn(nx, nh)"),
-                                              ("torch.randn(ny, nh)", "torch.randn(nh, ny)")],
-      "circles_accuracy", mistakes={"init_params": {"params_in_out_layout"},
-                                    "init_params_autograd": {"params_in_out_layout"}}),
+    # --- init_params (init_params_autograd of the reference calls it: the same mistake shows there,
+    # and is charged once, on init_params)
+    Mutant("init_no_scale", "init_params", ((INIT_SCALE, "torch.randn", 2),), frozenset({"init_params"}),
+           {"init_params": {"init_no_scale"}, LAW_TOO: {"init_no_scale"}}),
+    Mutant("init_variance_as_std", "init_params", ((INIT_SCALE, "np.sqrt(0.3) * torch.randn", 2),),
+           frozenset({"init_params"}), {"init_params": {"init_variance_as_std"}, LAW_TOO: {"init_variance_as_std"}}),
+    Mutant("init_uniform", "init_params", ((INIT_SCALE, "0.3 * torch.rand", 2),), frozenset({"init_params"}),
+           {"init_params": {"init_uniform"}, LAW_TOO: {"init_uniform"}}),
+    Mutant("init_bias_random", "init_params", (("torch.zeros(", "torch.randn(", 2),), frozenset({"init_params"}),
+           {"init_params": {"init_bias_random"}, LAW_TOO: {"init_bias_random"}}),
+    Mutant("params_in_out_layout", "init_params", (("torch.randn(nh, nx)", "torch.randn(nx, nh)"),
+                                                   ("torch.randn(ny, nh)", "torch.randn(nh, ny)")),
+           frozenset({"init_params"}), {"init_params": {"params_in_out_layout"}, LAW_TOO: {"params_in_out_layout"}}),
     # --- forward
     M("softmax_wrong_axis", "forward", [("e / e.sum(dim=1, keepdim=True)", "e / e.sum(dim=0, keepdim=True)")],
       "circles_accuracy"),
@@ -108,6 +131,12 @@ MUTANTS = [
                             "    outputs = {k: o.double() for k, o in outputs.items()}\n    Y = Y.double()\n")],
       "circles_accuracy"),
     M("gradient_sign", "backward", [('(outputs["yhat"] - Y)', '(Y - outputs["yhat"])')], "circles_accuracy"),
+    # Gradients from autograd, three ways (the grader's training run allows autograd: only backward loses).
+    M("backward_uses_autograd", "backward", [(BACKWARD_BODY, AUTOGRAD_BACKWARD)]),
+    M("backward_autograd_grad", "backward", [(BACKWARD_BODY, AUTOGRAD_GRAD_BACKWARD)],
+      mistakes={"backward": {"backward_uses_autograd"}}),
+    M("backward_torch_func", "backward", [(BACKWARD_BODY, TORCH_FUNC_BACKWARD)],
+      mistakes={"backward": {"backward_uses_autograd"}}),
     # --- sgd
     M("sgd_adds_gradient", "sgd", [("params[name] - eta", "params[name] + eta")], "circles_accuracy"),
     M("sgd_no_return", "sgd", [(SGD, "for name in params:\n        params[name] -= eta * grads[name]")]),
@@ -121,6 +150,11 @@ MUTANTS = [
                        '              "Wy": 0.3 * torch.randn(ny, nh, requires_grad=True),\n'
                        '              "by": torch.zeros(1, ny, requires_grad=True)}\n')]),
     M("autograd_grads_not_zeroed", "sgd_autograd", [("            p.grad.zero_()\n", "")]),
+    M("sgd_autograd_no_return", "sgd_autograd", [("    return params\n", "")]),
+    M("autograd_init_standard_normal", "init_params_autograd",
+      [(AUTOGRAD_BODY, "params = {k: torch.randn(*v.shape) if k.startswith('W') else v for k, v in "
+                       "init_params(nx, nh, ny).items()}\n    for p in params.values():\n        p.requires_grad_(True)\n")],
+      mistakes={"init_params_autograd": {"init_no_scale"}}),
     M("autograd_params_not_leaf", "sgd_autograd",
       [(AUTOGRAD_STEP, "for name in params:\n        params[name] = params[name] - eta * params[name].grad\n")]),
     M("autograd_params_new_tensors", "sgd_autograd",
@@ -135,8 +169,12 @@ MUTANTS = [
     M("nn_accuracy_percent", "loss_accuracy_nn", [(ACC, ACC + " * 100")]),
     M("nn_softmax_before_loss", "loss_accuracy_nn",
       [("loss(Ytilde, Y.argmax(dim=1))", "loss(torch.softmax(Ytilde, dim=1), Y.argmax(dim=1))")]),
+    # (the grader's MNIST loop calls loss_accuracy_nn, as the notebook does: L.backward() fails there too)
     M("nn_loss_not_tensor", "loss_accuracy_nn", [("L = loss(Ytilde, Y.argmax(dim=1))",
-                                                  "L = loss(Ytilde, Y.argmax(dim=1)).item()")]),
+                                                  "L = loss(Ytilde, Y.argmax(dim=1)).item()")], "mnist_accuracy"),
+    M("nn_loss_not_differentiable", "loss_accuracy_nn",
+      [("L = loss(Ytilde, Y.argmax(dim=1))", "with torch.no_grad():\n        L = loss(Ytilde, Y.argmax(dim=1))")],
+      "mnist_accuracy"),
     M("nn_grads_not_zeroed", "sgd_nn", [("    model.zero_grad()\n", "")]),
     M("sgd_nn_ignores_eta", "sgd_nn", [("p -= eta * p.grad", "p -= p.grad")]),
     # --- torch.optim

@@ -61,11 +61,15 @@ def points(qid):
     return float(settings()["questions"][qid]["points"])
 
 
-def judge(question, arrays_in, params, out, meta):
+def judge(question, arrays_in, params, out, meta, context=None):
+    """The verdict of one question. context: what the grader knows of the notebook itself
+    (`autograd_uses`: backward's static autograd signal)."""
     config = settings()
+    context = context or {}
     if question.id == "backward":
         return question.judge(arrays_in, params, out, meta,
-                              summed_credit=config["settings"]["summed_gradient_credit"])
+                              summed_credit=config["settings"]["summed_gradient_credit"],
+                              autograd_uses=context.get("autograd_uses", ()))
     if question.id in config.get("thresholds", {}):
         return question.judge(arrays_in, params, out, meta, config["thresholds"][question.id])
     return question.judge(arrays_in, params, out, meta)

@@ -10,6 +10,8 @@ class Check:
     weight: float
     passed: bool
     message: str = ""
+    mistake: str = ""  # the catalogued mistake this failed check is the symptom of, when known
+    counted_on: str = ""  # set when that mistake is charged on another question (see Verdict.forgive)
 
 
 @dataclass
@@ -28,6 +30,18 @@ class Verdict:
     def diagnose(self, mistake_id):
         if mistake_id not in self.mistakes:
             self.mistakes.append(mistake_id)
+
+    def link(self, mistake_id):
+        """Diagnose mistake_id as the cause of the last (failed) check."""
+        self.diagnose(mistake_id)
+        self.checks[-1].mistake = mistake_id
+
+    def forgive(self, mistake_id, question):
+        """The failed checks caused by mistake_id no longer cost points here: the mistake is charged
+        on `question`, its own (a function that reuses another carries its mistake along)."""
+        for check in self.checks:
+            if check.mistake == mistake_id and not check.passed:
+                check.passed, check.counted_on = True, question
 
     @property
     def fraction(self):

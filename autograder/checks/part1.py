@@ -59,11 +59,11 @@ def judge_shapes(v, out, meta, calls, names=PARAMS):
             got = shape_of(meta, f"{tag}.{name}")
             if got != expected[name]:
                 ok = False
-                if got == expected[name][::-1] and name in ("Wh", "Wy"):
-                    v.diagnose("params_in_out_layout")
                 v.add(f"{name} shape", 1, False, f"{name} for sizes ({nx}, {nh}, {ny}) has shape {got}, "
                       f"expected {expected[name]}" if got is not None else f"{name} is missing or not a tensor "
                       f"({type_of(meta, f'{tag}.{name}')})")
+                if got == expected[name][::-1] and name in ("Wh", "Wy"):
+                    v.link("params_in_out_layout")
                 return False
     return v.add("shapes", 2, ok)
 
@@ -71,12 +71,23 @@ def judge_shapes(v, out, meta, calls, names=PARAMS):
 def judge_init_params(arrays_in, params, out, meta):
     v = Verdict()
     if not judge_shapes(v, out, meta, params["calls"]):
-        v.add("biases zero", 1, False)
-        v.add("weights N(0, 0.3^2)", 2, False)
+        cause = v.checks[-1].mistake  # what makes the shapes wrong also keeps the law from being judged
+        for name, weight in (("biases zero", 1), ("weights N(0, 0.3^2)", 2)):
+            v.add(name, weight, False)
+            v.checks[-1].mistake = cause
         return v
-    biases = [out[f"{tag}.{b}"] for tag in params["calls"] for b in ("bh", "by")]
-    if not v.add("biases zero", 1, all(np.all(b == 0) for b in biases), "the biases must be zero"):
-        v.diagnose("init_bias_random")
+    judge_law(v, out, params["calls"], {"init_no_scale": "init_no_scale", "init_variance_as_std": "init_variance_as_std",
+                                        "init_uniform": "init_uniform", "init_bias_random": "init_bias_random"})
+    return v
+
+
+def judge_law(v, out, calls, mistakes):
+    """Biases zero and weights i.i.d. N(0, 0.3^2) (the large call's), with the mistakes' ids for the
+    catalogued laws (keys: init_no_scale, init_variance_as_std, init_uniform, init_bias_random)."""
+    biases = [out[f"{tag}.{b}"] for tag in calls for b in ("bh", "by") if f"{tag}.{b}" in out]
+    if not v.add("biases zero", 1, len(biases) == 2 * len(calls) and all(np.all(b == 0) for b in biases),
+                 "the biases must be zero"):
+        v.link(mistakes["init_bias_random"])
     weights = np.concatenate([out["big.Wh"].ravel(), out["big.Wy"].ravel()]).astype(np.float64)
     n, mean, std = weights.size, weights.mean(), weights.std()
     # 6 standard errors: a correct draw never fails, a wrong law always does.
@@ -89,12 +100,12 @@ def judge_init_params(arrays_in, params, out, meta):
                    f"{std:.3f} and kurtosis {kurtosis:.2f}; expected about 0, 0.3 and 3 (a normal law)")
     if not passed:
         if abs(std - 1.0) < 0.02:
-            v.diagnose("init_no_scale")
+            v.link(mistakes["init_no_scale"])
         elif abs(std - np.sqrt(0.3)) < 0.02:
-            v.diagnose("init_variance_as_std")
+            v.link(mistakes["init_variance_as_std"])
         if abs(kurtosis - 1.8) < 0.1:
-            v.diagnose("init_uniform")
-    return v
+            v.link(mistakes["init_uniform"])
+    return passed
 
 
 # --- forward ----------------------------------------------------------------------------------
@@ -328,8 +339,17 @@ def _renamed_keys(keys):
 _EXPECTED = {}  # (case, its inputs' bytes) -> expected_gradients: read, never changed, by the judges
 
 
-def judge_backward(arrays_in, params, out, meta, summed_credit=0.0):
+def judge_backward(arrays_in, params, out, meta, summed_credit=0.0, autograd_uses=()):
+    """autograd_uses: where the notebook's backward (or a function of the notebook it calls) uses
+    torch.autograd, torch.func or functorch, found in its source by the grader."""
     v = Verdict()
+    blocked = [case for case in params["cases"] if meta.get(f"{case}.autograd_blocked")]
+    if blocked or autograd_uses:
+        v.diagnose("backward_uses_autograd")
+        how = ("it ran autograd when the grader called it where autograd cannot run" if blocked else
+               "its code calls autograd (" + ", ".join(autograd_uses[:3]) + ")")
+        v.add("gradients computed by hand", 1, False, f"backward does not compute the gradients by hand: {how}")
+        return v
     all_summed = True  # every gradient exactly N times the expected one: the summed-loss convention
     explained = set()  # the gradients whose mismatch the feedback has described in full
     for case, (N, nx, nh, ny) in params["cases"].items():

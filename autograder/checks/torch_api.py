@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from .common import Verdict, as_scalar, close, is_tensor, shape_of, type_of, value
-from .part1 import PARAMS, judge_shapes, one_hot
+from .part1 import INIT_CALLS, PARAMS, judge_law, judge_shapes, one_hot
 
 NN_PARAMS = ("W1", "b1", "W2", "b2")
 ACTIVATIONS = {"Sigmoid", "ReLU", "LeakyReLU", "ELU", "SELU", "GELU", "SiLU", "Softplus", "Hardtanh",
@@ -23,23 +23,28 @@ def _grads(g, shapes, prefix):
 # --- init_params_autograd ---------------------------------------------------------------------
 
 def init_params_autograd_inputs(seed):
-    return {}, {"calls": {"small": [3, 5, 4], "tp": [2, 10, 2]}}
+    return {}, {"calls": INIT_CALLS}
+
+
+SAME_LAW_AS_INIT_PARAMS = {m: m for m in ("init_no_scale", "init_variance_as_std", "init_uniform", "init_bias_random")}
 
 
 def judge_init_params_autograd(arrays_in, params, out, meta):
     v = Verdict()
     if not judge_shapes(v, out, meta, params["calls"]):
-        v.add("leaf tensors that require a gradient", 3, False)
+        cause = v.checks[-1].mistake  # what makes the shapes wrong also keeps the rest from being judged
+        for name, weight in (("biases zero", 1), ("weights N(0, 0.3^2)", 2), ("leaf tensors that require a gradient", 3)):
+            v.add(name, weight, False)
+            v.checks[-1].mistake = cause
         return v
+    judge_law(v, out, params["calls"], SAME_LAW_AS_INIT_PARAMS)  # "as init_params (same shapes and law)"
     # What autograd did with each tensor, not what the tensor says about itself: a backward through
     # it works (it requires a gradient), and its gradient lands in .grad (it is a leaf).
-    keys = [f"{tag}.{name}" for tag in params["calls"] for name in PARAMS]
+    keys = [f"{tag}.{name}" for tag in params["calls"] if tag != "big" for name in PARAMS]
     requires = all(meta.get(f"{key}.backward_ok") for key in keys)
     leaves = all(not meta.get(f"{key}.backward_ok")  # without requires_grad a tensor is a leaf
                  or (f"{key}.grad" in out and np.allclose(out[f"{key}.grad"], 0.5)) for key in keys)
-    if v.add("requires_grad", 1.5, requires, "every parameter must have requires_grad=True"):
-        pass
-    else:
+    if not v.add("requires_grad", 1.5, requires, "every parameter must have requires_grad=True"):
         v.diagnose("autograd_no_requires_grad")
     if not v.add("leaf tensors", 1.5, leaves, "every parameter must be a leaf tensor (it must not have a grad_fn)"):
         v.diagnose("autograd_nonleaf_init")
@@ -101,6 +106,12 @@ def _judge_two_steps(v, arrays_in, out, meta, names, key, eta, stale_mistake, to
 def judge_sgd_autograd(arrays_in, params, out, meta):
     v = Verdict()
     eta = float(arrays_in["eta"])
+    # The notebook's loop does `params = sgd_autograd(params, ETA)`: returning None breaks it.
+    if not v.add("returns params", 1, meta.get("step1.returned_params"),
+                 "sgd_autograd must return params (the loop does params = sgd_autograd(params, ETA)); it returned "
+                 + ("another dict" if meta.get("step1.returned_dict") else "no dict")):
+        if not meta.get("step1.returned_dict"):
+            v.diagnose("sgd_autograd_no_return")
     after = [meta.get(f"step1.params.{n}") or {} for n in PARAMS]
     leaves = all(d.get("is_leaf") for d in after)
     requires = all(d.get("requires_grad") for d in after)
@@ -122,44 +133,91 @@ def judge_sgd_autograd(arrays_in, params, out, meta):
 def init_model_inputs(seed):
     g = torch.Generator().manual_seed(seed)
     return ({"X": torch.randn(7, 3, generator=g).numpy(),
+             "G": torch.randn(7, 4, generator=g).numpy(),
              "logits_in": (3 * torch.randn(7, 4, generator=g)).numpy(),
              "Y": one_hot(g, 7, 4, torch.float32).numpy()},
             {"sizes": [3, 5, 4]})
 
 
+def _mlp_parts(X, W1, b1, W2, b2, activation=np.tanh):
+    H = activation(X @ W1.T + b1)
+    return H, H @ W2.T + b2
+
+
+MODEL_ACTIVATIONS = {"nn_sigmoid": lambda z: 1 / (1 + np.exp(-z)), "nn_other_activation": lambda z: np.maximum(z, 0),
+                     "nn_no_activation": lambda z: z}
+
+
+def _linear_parameters(out, meta, nx, nh, ny):
+    """(W1, b1, W2, b2) in float64: the model's parameters of the shapes of Linear(nx, nh) and
+    Linear(nh, ny), found by shape (a model may hold them in any container); None unless it has
+    exactly those four."""
+    count = meta.get("param_count")
+    shapes = {i: shape_of(meta, f"param{i}") for i in range(min(count or 0, 10))}
+    wanted = [(nh, nx), (nh,), (ny, nh), (ny,)]
+    if count != 4 or sorted(shapes.values()) != sorted(wanted):
+        return None, None
+    index = {shape: i for i, shape in shapes.items()}
+    order = [index[shape] for shape in wanted]
+    values = [out.get(f"param{i}") for i in order]
+    if any(v is None or not np.all(np.isfinite(v)) for v in values):
+        return None, None
+    return [v.astype(np.float64) for v in values], order
+
+
 def judge_init_model(arrays_in, params, out, meta):
+    """The model is judged by what it computes: on the grader's X its logits must be
+    W2 tanh(W1 X + b1) + b2 of its own two Linear layers' parameters, and a backward of
+    sum(logits * G) must give those parameters the gradients of that function; its modules only
+    word the diagnosis."""
     v = Verdict()
+    nx, nh, ny = params["sizes"]
     if not v.add("returns an nn.Module", 1, meta.get("is_module"),
                  f"init_model must return (model, loss) with model a torch.nn.Module; model is a "
                  f"{meta.get('model_type', 'nothing')}"):
-        v.add("Linear -> Tanh -> Linear", 3, False)
+        v.add("Linear -> Tanh -> Linear, logits out", 3, False)
         v.add("cross-entropy on logits", 2, False)
         return v
-    modules = meta.get("modules", [])
-    if "Softmax" in modules or "LogSoftmax" in modules:
-        v.diagnose("nn_softmax_in_model")
-    if "Tanh" not in modules:
-        others = [m for m in modules[1:] if m in ACTIVATIONS]
-        if "Sigmoid" in others:
-            v.diagnose("nn_sigmoid")
-        elif others:
-            v.diagnose("nn_other_activation")
-        elif modules.count("Linear") >= 2:
-            v.diagnose("nn_no_activation")
-    shapes = [shape_of(meta, f"param{i}") for i in range(4)]
-    structure = shapes == [(5, 3), (5,), (4, 5), (4,)] and "Tanh" in modules and not v.mistakes
-    logits_ok = False
-    if structure:
-        W1, b1, W2, b2 = (out[f"param{i}"].astype(np.float64) for i in range(4))
-        expected = np.tanh(arrays_in["X"].astype(np.float64) @ W1.T + b1) @ W2.T + b2
-        logits_ok = close(out.get("logits", np.empty(0)), expected, 1e-5)
-        if not logits_ok and close(out.get("logits", np.empty(0)), F.softmax(torch.from_numpy(expected), 1).numpy(), 1e-5):
-            v.diagnose("nn_softmax_in_model")
-    v.add("Linear -> Tanh -> Linear, logits out", 3, structure and logits_ok,
-          f"the model must map X to logits through Linear(3, 5) -> Tanh -> Linear(5, 4); its modules are "
-          f"{', '.join(modules[1:]) or 'none'}")
-    logits, Y = torch.from_numpy(arrays_in["logits_in"]), torch.from_numpy(arrays_in["Y"])
-    expected_loss = float(F.cross_entropy(logits.double(), Y.argmax(1)))
+    modules = [str(m) for m in meta.get("modules", [])][:50] if isinstance(meta.get("modules"), list) else []
+    X, G = arrays_in["X"].astype(np.float64), arrays_in["G"].astype(np.float64)
+    weights, order = _linear_parameters(out, meta, nx, nh, ny)
+    logits = out.get("logits")
+    computes = False
+    if weights is not None and isinstance(logits, np.ndarray) and logits.shape == (X.shape[0], ny):
+        H, expected = _mlp_parts(X, *weights)
+        computes = close(logits, expected, 1e-5)
+        if computes:  # and through its parameters: the gradients a backward gives them
+            W1, b1, W2, b2 = weights
+            dH = G @ W2
+            dZ = dH * (1 - H ** 2)
+            expected_grads = [dZ.T @ X, dZ.sum(0), G.T @ H, G.sum(0)]
+            grads = [out.get(f"grad{i}") for i in order]
+            computes = all(g is not None and close(g, e, 1e-4) for g, e in zip(grads, expected_grads))
+        else:
+            with np.errstate(all="ignore"):
+                for mistake, activation in MODEL_ACTIVATIONS.items():
+                    if close(logits, _mlp_parts(X, *weights, activation)[1], 1e-5):
+                        v.diagnose(mistake)
+                        break
+                else:
+                    if close(logits, F.softmax(torch.from_numpy(expected), 1).numpy(), 1e-5) or close(
+                            logits, F.log_softmax(torch.from_numpy(expected), 1).numpy(), 1e-5):
+                        v.diagnose("nn_softmax_in_model")
+    if not computes and not v.mistakes and weights is None:
+        if "Tanh" not in modules:  # a structure that is not two Linear layers: word it from its modules
+            others = [m for m in modules[1:] if m in ACTIVATIONS]
+            if "Sigmoid" in others:
+                v.diagnose("nn_sigmoid")
+            elif others:
+                v.diagnose("nn_other_activation")
+    structure = ", ".join(modules[1:]) or "none"
+    v.add("Linear -> Tanh -> Linear, logits out", 3, computes,
+          f"the model must map X to logits through Linear({nx}, {nh}) -> Tanh -> Linear({nh}, {ny}) of its own "
+          f"parameters; on the grader's inputs it does not (its modules: {structure}"
+          + ("" if weights is not None else f"; its parameters are not those of Linear({nx}, {nh}) and "
+             f"Linear({nh}, {ny})") + ")")
+    logits_in, Y = torch.from_numpy(arrays_in["logits_in"]), torch.from_numpy(arrays_in["Y"])
+    expected_loss = float(F.cross_entropy(logits_in.double(), Y.argmax(1)))
     got = [as_scalar(value(out, f"loss_{tag}")) for tag in ("indices", "onehot")]
     loss_ok = any(g is not None and abs(g - expected_loss) < 1e-5 * max(1, expected_loss) for g in got)
     if not v.add("cross-entropy on logits", 2, loss_ok,
@@ -191,6 +249,7 @@ def judge_loss_accuracy_nn(arrays_in, params, out, meta):
         L, acc = as_scalar(value(out, f"{case}.L")), as_scalar(value(out, f"{case}.acc"))
         if meta.get(f"{case}.error"):
             v.add(f"L ({case})", 2, False, f"loss_accuracy_nn raised {meta[f'{case}.error']}")
+            v.add(f"L differentiable ({case})", 1, False, "")
             v.add(f"acc ({case})", 1, False, "")
             continue
         tensor = is_tensor(meta, f"{case}.L")
@@ -203,6 +262,14 @@ def judge_loss_accuracy_nn(arrays_in, params, out, meta):
                 v.diagnose("nn_loss_not_tensor")
             elif L is not None and abs(L - float(F.cross_entropy(F.softmax(logits, 1), Y.argmax(1)))) < 1e-5:
                 v.diagnose("nn_softmax_before_loss")
+        # The training loop calls L.backward(): the logits must receive the gradient (softmax - Y) / N.
+        expected_grad = ((F.softmax(logits, 1) - Y.double()) / N).numpy()
+        grad = out.get(f"{case}.dlogits")
+        if not v.add(f"L differentiable ({case})", 1, right and tensor and grad is not None and close(grad, expected_grad, 1e-4),
+                     "L.backward() must give the logits the gradient of the mean cross-entropy"
+                     + (f" ({meta[f'{case}.backward_error']})" if meta.get(f"{case}.backward_error") else
+                        "; it gave them none" if grad is None else "")) and right and tensor:
+            v.diagnose("nn_loss_not_differentiable")
         if not v.add(f"acc ({case})", 1, acc is not None and abs(acc - acc_ref) < 1e-6,
                      f"acc is {acc if acc is not None else type_of(meta, f'{case}.acc')}, expected {acc_ref:.4g}"):
             if acc is not None and abs(acc - 100 * acc_ref) < 1e-4:
@@ -245,38 +312,58 @@ def judge_sgd_nn(arrays_in, params, out, meta):
 
 def init_model_optim_inputs(seed):
     g = torch.Generator().manual_seed(seed)
-    arrays = {f"grad{i}": torch.randn(*shape, generator=g).numpy() for i, shape in enumerate(NN_SHAPES.values())}
+    arrays = {f"grad{step}_{i}": torch.randn(*shape, generator=g).numpy()
+              for step in (1, 2) for i, shape in enumerate(NN_SHAPES.values())}
     arrays["eta"] = np.array(0.0123)
     return arrays, {"sizes": [3, 5, 4]}
 
 
+def _optimizer_step(out, step, eta):
+    """(exact, moved): whether the step gave every recorded parameter p - eta * grad, and whether it
+    moved them all."""
+    exact = moved = True
+    found = False
+    for i in range(10):
+        before, after = out.get(f"step{step}.before{i}"), out.get(f"step{step}.after{i}")
+        grad = out.get(f"step{step}.applied_grad{i}")
+        if before is None:
+            break
+        found = True
+        if after is None or grad is None or after.shape != before.shape or grad.shape != before.shape:
+            return False, False
+        exact &= close(after, before.astype(np.float64) - eta * grad.astype(np.float64), 1e-5)
+        moved &= not np.array_equal(after, before)
+    return exact and found, moved and found
+
+
 def judge_init_model_optim(arrays_in, params, out, meta):
+    """The optimizer is judged by what its steps do to the model's parameters (two steps: momentum
+    shows in the second); its type and settings only word the diagnosis."""
     v = Verdict()
     eta = float(arrays_in["eta"])
     if not v.add("returns a model and an optimizer", 1, meta.get("is_module") and meta.get("is_optimizer"),
                  f"init_model_optim must return (model, loss, optim); model is a {meta.get('model_type', 'nothing')} "
                  f"and optim a {meta.get('optim_type', 'nothing')}"):
+        v.add("steps the model's parameters", 2, False)
         v.add("plain SGD with lr = eta", 2, False)
-        v.add("optimizes the model's parameters", 1, False)
-        v.add("one optimizer step", 1, False)
         return v
-    lrs = meta.get("lr", [])
-    plain = bool(meta.get("is_sgd")) and not any(meta.get("momentum", [])) and not any(meta.get("weight_decay", []))
-    lr_ok = bool(lrs) and all(abs(lr - eta) < 1e-12 for lr in lrs)
-    if not v.add("plain SGD with lr = eta", 2, plain and lr_ok,
-                 f"optim must be torch.optim.SGD with lr = eta = {eta}; it is {meta.get('optim_type')} with lr {lrs}"):
-        if not lr_ok:
-            v.diagnose("optim_ignores_eta")
-        if not plain:
-            v.diagnose("optim_not_sgd")
-    if not v.add("optimizes the model's parameters", 1, meta.get("optimizes_model_parameters"),
+    exact1, moved1 = _optimizer_step(out, 1, eta)
+    exact2, _ = _optimizer_step(out, 2, eta)
+    if not v.add("steps the model's parameters", 2, moved1, "optim.step() does not move the model's parameters: "
                  "the optimizer must hold exactly model.parameters()"):
         v.diagnose("optim_wrong_parameters")
-    step_ok = True
-    for i in range(10):
-        if f"before{i}" not in out:
-            break
-        expected = out[f"before{i}"].astype(np.float64) - eta * out[f"applied_grad{i}"].astype(np.float64)
-        step_ok &= close(out.get(f"after{i}", np.empty(0)), expected, 1e-5)
-    v.add("one optimizer step", 1, step_ok and "before0" in out, "optim.step() does not do p - eta * p.grad")
+    lrs = [x for x in meta.get("lr", []) if isinstance(x, (int, float))]
+    if not v.add("plain SGD with lr = eta", 2, exact1 and exact2,
+                 f"each step of optim must be p - eta * p.grad with eta = {eta} (plain SGD, lr = eta); it is "
+                 f"{safe_name(meta.get('optim_type'))} with lr {lrs}"
+                 + ("" if exact1 or not moved1 else "; its first step is not p - eta * p.grad")
+                 + ("" if exact2 or not exact1 else "; its second step is not p - eta * p.grad (momentum?)")) and moved1:
+        if not exact1 and any(abs(lr - eta) > 1e-12 for lr in lrs):
+            v.diagnose("optim_ignores_eta")
+        else:
+            v.diagnose("optim_not_sgd")
     return v
+
+
+def safe_name(x):
+    return x if isinstance(x, str) else "an optimizer"

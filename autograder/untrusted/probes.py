@@ -1,8 +1,13 @@
 """Probes: call the student's functions on the grader's inputs and record what they return.
 
-Runs INSIDE the sandbox. A probe never knows the expected answer: it only calls, converts what came
-back to plain arrays (`arrays`) and describes it (`meta`: type, dtype, shape, autograd flags).
-The grader's checks, in the trusted process, compare that with the reference.
+Runs INSIDE the sandbox, in a child process of its own per question (runner.py), started from the
+state right after the notebook's definitions were made (no code of the notebook ran then). A probe
+never knows the expected answer: it calls, converts what came back to plain arrays (`arrays`) and
+describes it (`meta`). Once a student function has run, everything in this process is the
+student's: what a probe records after that is the student's answer to this question and nothing
+more, and the grader's checks (trusted, outside the sandbox) validate every value. Scores that need
+more than a returned value (an accuracy, a training result) are computed on the trusted side from
+the parameters the student's functions produced, on data that never enters the sandbox.
 """
 import numbers
 import warnings
@@ -13,6 +18,7 @@ import torch.nn as nn
 
 PARAM_NAMES = ("Wh", "bh", "Wy", "by")
 OUTPUT_NAMES = ("X", "htilde", "h", "ytilde", "yhat")
+MAX_RECORDED_PARAMETERS = 10
 
 
 class Missing(Exception):
@@ -110,6 +116,11 @@ def each_case(cases, meta, call):
         raise errors[0]
 
 
+def mlp_logits(P, X):
+    """The contract's network, X (N, nx) -> logits (N, ny): tanh(X Wh^T + bh) Wy^T + by."""
+    return torch.tanh(X @ P["Wh"].T + P["bh"].reshape(1, -1)) @ P["Wy"].T + P["by"].reshape(1, -1)
+
+
 # --- Part 1 -----------------------------------------------------------------------------------
 
 def probe_init_params(ns, inputs, params, arrays, meta, name="init_params"):
@@ -139,12 +150,51 @@ def probe_loss_accuracy(ns, inputs, params, arrays, meta):
     each_case(params["cases"], meta, call)
 
 
+class AutogradNotAllowed(RuntimeError):
+    """Raised when backward runs autograd: Part 1 computes the gradients by hand."""
+
+
+class _NoAutogradEngine:
+    """Stands in for autograd's engine while backward runs: every backward pass, torch.autograd.grad,
+    torch.func and torch.autograd.functional go through its run_backward."""
+
+    def run_backward(self, *args, **kwargs):
+        raise AutogradNotAllowed("backward used autograd (a .backward() call, torch.autograd.grad, torch.func, "
+                                 "or torch.autograd.functional); Part 1 computes the gradients by hand")
+
+    def queue_callback(self, *args, **kwargs):
+        raise AutogradNotAllowed("backward used autograd")
+
+    def is_checkpoint_valid(self):
+        return True
+
+
+def _block_autograd():
+    """Make autograd unusable in this process (a question's own child): reverse mode (the engine)
+    and forward mode (dual levels)."""
+    from torch.autograd.variable import Variable
+
+    Variable._execution_engine = _NoAutogradEngine()
+
+    def no_dual_level(*args, **kwargs):
+        raise AutogradNotAllowed("backward used forward-mode autograd (torch.func.jvp, jacfwd or forward_ad); "
+                                 "Part 1 computes the gradients by hand")
+    torch._C._enter_dual_level = no_dual_level
+    torch._C._functorch._jvp_increment_nesting = no_dual_level
+    torch._C._functorch._grad_increment_nesting = no_dual_level
+
+
 def probe_backward(ns, inputs, params, arrays, meta):
     f = get_function(ns, "backward")
+    _block_autograd()
 
     def call(case):
-        grads = f(case_dict(inputs, case, PARAM_NAMES), case_dict(inputs, case, OUTPUT_NAMES),
-                  tensor(inputs[f"{case}.Y"]))
+        try:
+            grads = f(case_dict(inputs, case, PARAM_NAMES), case_dict(inputs, case, OUTPUT_NAMES),
+                      tensor(inputs[f"{case}.Y"]))
+        except AutogradNotAllowed as e:
+            meta[f"{case}.autograd_blocked"] = short_error(e)
+            return
         put_dict(arrays, meta, f"{case}.grads", grads, PARAM_NAMES)
     each_case(params["cases"], meta, call)
 
@@ -163,50 +213,58 @@ def probe_sgd(ns, inputs, params, arrays, meta):
     each_case(params["cases"], meta, call)
 
 
-def _mean_cross_entropy(Yhat, Y):
-    return float(-(Y * torch.log(Yhat.clamp_min(1e-30))).sum(1).mean())
-
-
-def _train_accuracy(Yhat, Y):
-    """The share of training points classified right; None for outputs it cannot read."""
-    try:
-        return float((torch.as_tensor(Yhat).argmax(1) == Y.argmax(1)).double().mean())
-    except Exception:  # noqa: BLE001 - student outputs of an odd form: no early stop
+def _snapshot(P):
+    """{name: float64 array} of the parameters, or None when P is not a dict of the four tensors."""
+    if not isinstance(P, dict):
         return None
+    out = {}
+    for name in PARAM_NAMES:
+        a = as_array(P.get(name))
+        if a is None:
+            return None
+        out[name] = a.astype(np.float64, copy=False)
+    return out
 
 
 def probe_circles_accuracy(ns, inputs, params, arrays, meta):
-    """Train the student's Part-1 functions with the grader's loop and hyper-parameters, up to `runs`
-    times from different seeds (initialisation and batch order), stopping after the first run whose
-    training accuracy reaches `enough_train_accuracy` or stays at `hopeless_train_accuracy` or below;
-    record each run's predictions."""
-    init_params, forward = get_function(ns, "init_params"), get_function(ns, "forward")
-    backward, sgd = get_function(ns, "backward"), get_function(ns, "sgd")
+    """Train the student's forward, backward and sgd with the grader's loop and hyper-parameters, from
+    the grader's initial parameters, up to `runs` times (stopping after a run that fits the training
+    set or stays at chance). Records each run's parameters after every epoch: the grader computes the
+    accuracies and the curves itself."""
+    forward, backward, sgd = (get_function(ns, n) for n in ("forward", "backward", "sgd"))
     Xtrain, Ytrain = tensor(inputs["Xtrain"]), tensor(inputs["Ytrain"])
+    labels = Ytrain.argmax(1)
     enough, hopeless = params.get("enough_train_accuracy"), params.get("hopeless_train_accuracy")
     for run in range(params.get("runs", 1)):
-        torch.manual_seed(params["seed"] + run)
-        P = init_params(Xtrain.shape[1], params["nh"], Ytrain.shape[1])
+        P = {name: tensor(inputs[f"run{run}.{name}"]) for name in PARAM_NAMES}
         generator = torch.Generator().manual_seed(params["seed"] + run)
-        losses, Yhat_train = [], None
-        for _ in range(params["epochs"]):
-            for idx in torch.randperm(Xtrain.shape[0], generator=generator).split(params["batch_size"]):
-                _, outputs = unpack_pair(forward(P, Xtrain.index_select(0, idx)), "forward")
-                grads = backward(P, outputs, Ytrain.index_select(0, idx))
-                new = sgd(P, grads, params["eta"])
-                P = P if new is None else new
-            with torch.no_grad():
-                Yhat_train = unpack_pair(forward(P, Xtrain), "forward")[0]
-                losses.append(_mean_cross_entropy(Yhat_train, Ytrain))
-        with torch.no_grad():
-            put(arrays, meta, f"run{run}.Yhat_hidden", unpack_pair(forward(P, tensor(inputs["Xhidden"])), "forward")[0])
-            put(arrays, meta, f"run{run}.Yhat_grid", unpack_pair(forward(P, tensor(inputs["Xgrid"])), "forward")[0])
-        arrays[f"run{run}.train_loss"] = np.array(losses)
-        train_accuracy = _train_accuracy(Yhat_train, Ytrain)
-        meta[f"run{run}.train_accuracy"] = train_accuracy
+        trajectory = {name: [] for name in PARAM_NAMES}
         meta["runs_done"] = run + 1
-        if train_accuracy is not None and ((enough is not None and train_accuracy >= enough)
-                                           or (hopeless is not None and train_accuracy <= hopeless)):
+        try:
+            for _ in range(params["epochs"]):
+                for idx in torch.randperm(Xtrain.shape[0], generator=generator).split(params["batch_size"]):
+                    _, outputs = unpack_pair(forward(P, Xtrain.index_select(0, idx)), "forward")
+                    grads = backward(P, outputs, Ytrain.index_select(0, idx))
+                    new = sgd(P, grads, params["eta"])
+                    P = P if new is None else new
+                snap = _snapshot(P)
+                if snap is None or any(snap[n].shape != tuple(inputs[f"run{run}.{n}"].shape)
+                                       and snap[n].size != inputs[f"run{run}.{n}"].size for n in PARAM_NAMES):
+                    raise TypeError("after a step the parameters are no longer a dict of tensors Wh, bh, Wy, by "
+                                    "of the right sizes")
+                for name in PARAM_NAMES:
+                    trajectory[name].append(snap[name].reshape(inputs[f"run{run}.{name}"].shape))
+        except Exception as e:  # noqa: BLE001 - this run failed: say how, keep what the epochs before gave
+            meta[f"run{run}.error"] = short_error(e)
+        for name in PARAM_NAMES:
+            if trajectory[name]:
+                arrays[f"run{run}.{name}"] = np.stack(trajectory[name])
+        if f"run{run}.error" in meta or not trajectory["Wh"]:
+            break
+        last = {name: torch.from_numpy(trajectory[name][-1]) for name in PARAM_NAMES}
+        with torch.no_grad():
+            train_accuracy = float((mlp_logits(last, Xtrain.double()).argmax(1) == labels).double().mean())
+        if (enough is not None and train_accuracy >= enough) or (hopeless is not None and train_accuracy <= hopeless):
             break
 
 
@@ -219,7 +277,7 @@ def probe_init_params_autograd(ns, inputs, params, arrays, meta):
     for tag, sizes in params["calls"].items():
         P = f(*sizes)
         put_dict(arrays, meta, tag, P, PARAM_NAMES)
-        if not isinstance(P, dict):
+        if not isinstance(P, dict) or tag == "big":
             continue
         for name in PARAM_NAMES:
             p = P.get(name)
@@ -259,9 +317,14 @@ def probe_sgd_autograd(ns, inputs, params, arrays, meta):
             meta[f"step{step}.error"] = short_error(e)
             break
         meta[f"step{step}.returned_dict"] = isinstance(returned, dict)
+        # The notebook's loop does `params = sgd_autograd(params, ETA)`: what is returned is what trains next.
+        meta[f"step{step}.returned_params"] = isinstance(returned, dict) and all(
+            isinstance(returned.get(n), torch.Tensor) for n in PARAM_NAMES)
         if isinstance(returned, dict):
             P = returned
         put_dict(arrays, meta, f"step{step}.params", P, PARAM_NAMES)
+        if not isinstance(P, dict):
+            break
         for name in PARAM_NAMES:
             g = P[name].grad if isinstance(P.get(name), torch.Tensor) else None
             meta[f"step{step}.grad_{name}_is_none"] = g is None
@@ -275,7 +338,19 @@ def _modules(model):
     return [type(m).__name__ for m in model.modules()][:50]
 
 
+def _record_parameters(model, arrays, meta, prefix="param"):
+    named = list(model.named_parameters())[:MAX_RECORDED_PARAMETERS]
+    meta[f"{prefix}_names"] = [name[:80] for name, _ in named]
+    meta[f"{prefix}_count"] = len(list(model.parameters()))
+    for i, (_, p) in enumerate(named):
+        put(arrays, meta, f"{prefix}{i}", p)
+    return [p for _, p in named]
+
+
 def probe_init_model(ns, inputs, params, arrays, meta):
+    """The model's logits on the grader's X and, through a real backward of sum(logits * G), the
+    gradient each parameter receives: the grader checks the model computes Linear -> Tanh -> Linear of
+    its own parameters, however it is written."""
     f = get_function(ns, "init_model")
     model, loss = unpack_pair(f(*params["sizes"]), "init_model")
     meta["model_type"] = type(model).__name__
@@ -283,27 +358,43 @@ def probe_init_model(ns, inputs, params, arrays, meta):
     meta["loss_type"] = type(loss).__name__
     if isinstance(model, nn.Module):
         meta["modules"] = _modules(model)
-        named = list(model.named_parameters())[:10]
-        meta["parameters"] = [name for name, _ in named]
-        for i, (_, p) in enumerate(named):
-            put(arrays, meta, f"param{i}", p)
-    put(arrays, meta, "logits", model(tensor(inputs["X"])))
+        parameters = _record_parameters(model, arrays, meta)
+        logits = model(tensor(inputs["X"]))
+        put(arrays, meta, "logits", logits)
+        if isinstance(logits, torch.Tensor) and logits.shape == tuple(inputs["G"].shape):
+            try:
+                model.zero_grad(set_to_none=True)
+                (logits * tensor(inputs["G"])).sum().backward()
+                for i, p in enumerate(parameters):
+                    if p.grad is not None:
+                        put(arrays, meta, f"grad{i}", p.grad)
+            except Exception as e:  # noqa: BLE001 - logits that autograd cannot differentiate
+                meta["backward_error"] = short_error(e)
     logits, Y = tensor(inputs["logits_in"]), tensor(inputs["Y"])
     for tag, target in (("indices", Y.argmax(1)), ("onehot", Y)):
         try:
             put(arrays, meta, f"loss_{tag}", loss(logits, target))
         except Exception as e:  # noqa: BLE001 - either target form is acceptable
-            meta[f"loss_{tag}_error"] = f"{type(e).__name__}: {e}"[:300]
+            meta[f"loss_{tag}_error"] = short_error(e)
 
 
 def probe_loss_accuracy_nn(ns, inputs, params, arrays, meta):
+    """L and acc, and the gradient a backward of L puts on the logits (L must be differentiable:
+    the training loop calls L.backward())."""
     f = get_function(ns, "loss_accuracy_nn")
 
     def call(case):
-        L, acc = unpack_pair(f(nn.CrossEntropyLoss(), tensor(inputs[f"{case}.Ytilde"]),
-                               tensor(inputs[f"{case}.Y"])), "loss_accuracy_nn")
+        logits = tensor(inputs[f"{case}.Ytilde"]).requires_grad_(True)
+        L, acc = unpack_pair(f(nn.CrossEntropyLoss(), logits, tensor(inputs[f"{case}.Y"])), "loss_accuracy_nn")
         put(arrays, meta, f"{case}.L", L)
         put(arrays, meta, f"{case}.acc", acc)
+        if isinstance(L, torch.Tensor):
+            try:
+                L.backward()
+                if logits.grad is not None:
+                    put(arrays, meta, f"{case}.dlogits", logits.grad)
+            except Exception as e:  # noqa: BLE001 - a loss autograd cannot differentiate
+                meta[f"{case}.backward_error"] = short_error(e)
     each_case(params["cases"], meta, call)
 
 
@@ -347,23 +438,26 @@ def probe_init_model_optim(ns, inputs, params, arrays, meta):
         return
     meta["modules"] = _modules(model)
     groups = optim.param_groups
-    meta["lr"] = [float(g.get("lr", float("nan"))) for g in groups]
-    meta["momentum"] = [float(g.get("momentum", 0.0) or 0.0) for g in groups]
-    meta["weight_decay"] = [float(g.get("weight_decay", 0.0) or 0.0) for g in groups]
+    meta["lr"] = [float(g.get("lr", float("nan"))) for g in groups][:10]
+    meta["momentum"] = [float(g.get("momentum", 0.0) or 0.0) for g in groups][:10]
+    meta["weight_decay"] = [float(g.get("weight_decay", 0.0) or 0.0) for g in groups][:10]
     model_ids = {id(p) for p in model.parameters()}
     optim_ids = {id(p) for g in groups for p in g["params"]}
     meta["optimizes_model_parameters"] = model_ids == optim_ids
-    parameters = list(model.parameters())[:10]
-    for i, p in enumerate(parameters):
-        put(arrays, meta, f"before{i}", p)
-    G = [tensor(inputs[f"grad{i}"]) if f"grad{i}" in inputs and tuple(inputs[f"grad{i}"].shape) == tuple(p.shape)
-         else torch.zeros_like(p) for i, p in enumerate(parameters)]
-    _backward_with(parameters, G)
-    for i, g in enumerate(G):
-        arrays[f"applied_grad{i}"] = g.numpy()
-    optim.step()
-    for i, p in enumerate(parameters):
-        put(arrays, meta, f"after{i}", p)
+    parameters = list(model.parameters())[:MAX_RECORDED_PARAMETERS]
+    for step in (1, 2):
+        for i, p in enumerate(parameters):
+            put(arrays, meta, f"step{step}.before{i}", p)
+        G = [tensor(inputs[f"grad{step}_{i}"]) if f"grad{step}_{i}" in inputs
+             and tuple(inputs[f"grad{step}_{i}"].shape) == tuple(p.shape) else torch.zeros_like(p)
+             for i, p in enumerate(parameters)]
+        optim.zero_grad()
+        _backward_with(parameters, G)
+        for i, g in enumerate(G):
+            arrays[f"step{step}.applied_grad{i}"] = g.detach().numpy().copy()
+        optim.step()
+        for i, p in enumerate(parameters):
+            put(arrays, meta, f"step{step}.after{i}", p)
 
 
 # --- Part 5 -----------------------------------------------------------------------------------
@@ -375,7 +469,7 @@ def probe_mnist_hparams(ns, inputs, params, arrays, meta):
     hp = get(ns, "MNIST_HPARAMS")
     meta["type"] = type(hp).__name__
     if isinstance(hp, dict):
-        meta["values"] = {str(k): (float(v) if isinstance(v, numbers.Real) else repr(v)[:80])
+        meta["values"] = {str(k)[:40]: (float(v) if isinstance(v, numbers.Real) else repr(v)[:80])
                           for k, v in list(hp.items())[:20]}
 
 
@@ -385,48 +479,128 @@ def mnist_seconds(n, nx, nh, batch_size, epochs, cost):
     return epochs * (n * nx * nh * cost["per_weight"] + steps * cost["per_step"])
 
 
+def _contract_parameters(model, nx, nh, ny):
+    """The model's parameters of the shapes of Linear(nx, nh) -> Linear(nh, ny), in that order, if it
+    has exactly those four; else None."""
+    parameters = list(model.parameters())
+    shapes = [tuple(p.shape) for p in parameters]
+    if shapes != [(nh, nx), (nh,), (ny, nh), (ny,)]:
+        return None
+    return parameters
+
+
 def probe_mnist_accuracy(ns, inputs, params, arrays, meta):
-    """Train the student's Part-4 functions with the student's MNIST_HPARAMS."""
+    """Train the student's Part-4 functions (init_model_optim, loss_accuracy_nn) with the student's
+    MNIST_HPARAMS, as the notebook's loop does, from the grader's initial weights. Records the trained
+    weights and the model's logits on a few public digits (how the weights are used); the grader
+    measures the accuracy itself, on digits that never enter the sandbox."""
     hp = get(ns, "MNIST_HPARAMS")
     nh, eta = int(hp["nh"]), float(hp["eta"])
     batch_size, epochs = int(hp["batch_size"]), int(hp["epochs"])
-    f = get_function(ns, "init_model_optim")
+    meta["hparams"] = {"nh": nh, "eta": eta, "batch_size": batch_size, "epochs": epochs}
+    init_model_optim, loss_accuracy_nn = get_function(ns, "init_model_optim"), get_function(ns, "loss_accuracy_nn")
     Xtrain, ytrain = tensor(inputs["Xtrain"]), tensor(inputs["ytrain"]).long()
+    Ytrain = torch.eye(10)[ytrain]
+    nx = Xtrain.shape[1]
     if "max_seconds" in params:
-        seconds = mnist_seconds(Xtrain.shape[0], Xtrain.shape[1], nh, batch_size, epochs, params["cost"])
+        seconds = mnist_seconds(Xtrain.shape[0], nx, nh, batch_size, epochs, params["cost"])
         meta["estimated_seconds"] = seconds
-        if seconds > params["max_seconds"]:
+        if seconds > params["max_seconds"] or nh < 1 or batch_size < 1 or epochs < 1:
             meta["over_budget"] = True
             return
-    model, loss, optim = f(Xtrain.shape[1], nh, 10, eta)
     generator = torch.Generator().manual_seed(params["seed"])
+    bound = 1 / np.sqrt(nx), 1 / np.sqrt(nh)  # nn.Linear's own law, drawn by the grader
+    initial = [(torch.rand(nh, nx, generator=generator) * 2 - 1) * bound[0],
+               (torch.rand(nh, generator=generator) * 2 - 1) * bound[0],
+               (torch.rand(10, nh, generator=generator) * 2 - 1) * bound[1],
+               (torch.rand(10, generator=generator) * 2 - 1) * bound[1]]
+    model, loss, optim = init_model_optim(nx, nh, 10, eta)
+    parameters = _contract_parameters(model, nx, nh, 10) if isinstance(model, nn.Module) else None
+    meta["contract_parameters"] = parameters is not None
+    if parameters is not None:
+        with torch.no_grad():
+            for p, value in zip(parameters, initial):
+                p.copy_(value)
     losses = []
     for _ in range(epochs):
         total = 0.0
         for idx in torch.randperm(Xtrain.shape[0], generator=generator).split(batch_size):
-            L = loss(model(Xtrain.index_select(0, idx)), ytrain.index_select(0, idx))
+            L, _ = unpack_pair(loss_accuracy_nn(loss, model(Xtrain.index_select(0, idx)),
+                                                Ytrain.index_select(0, idx)), "loss_accuracy_nn")
             optim.zero_grad()
             L.backward()
             optim.step()
             total += float(L.detach()) * len(idx)
         losses.append(total / Xtrain.shape[0])
+    arrays["train_loss"] = np.array(losses, dtype=np.float64)
+    if parameters is None:
+        return
+    for i, p in enumerate(parameters):
+        put(arrays, meta, f"param{i}", p)
     with torch.no_grad():
-        put(arrays, meta, "predictions", model(tensor(inputs["Xhidden"])).argmax(1))
-    arrays["train_loss"] = np.array(losses)
+        put(arrays, meta, "probe_logits", model(tensor(inputs["Xprobe"])))
 
 
 # --- Part 6 -----------------------------------------------------------------------------------
 
+MAX_SUPPORT_VECTORS = 5000
+SCALERS = {"StandardScaler": ("mean_", "scale_"), "MinMaxScaler": ("min_", "scale_"),
+           "MaxAbsScaler": (None, "scale_"), "RobustScaler": ("center_", "scale_")}
+
+
+def _estimator_steps(clf):
+    """The chain of fitted estimators the classifier applies, unwrapping searches and pipelines."""
+    steps = []
+    for _ in range(10):
+        name = type(clf).__name__
+        if name in ("GridSearchCV", "RandomizedSearchCV", "HalvingGridSearchCV", "HalvingRandomSearchCV"):
+            clf = clf.best_estimator_
+        elif name == "Pipeline":
+            inner = [step for _, step in clf.steps if step not in (None, "passthrough")]
+            steps += inner[:-1]
+            clf = inner[-1]
+        else:
+            return steps + [clf]
+    raise TypeError("the classifier is nested too deeply")
+
+
 def probe_fit_svm(ns, inputs, params, arrays, meta):
+    """The fitted classifier's numbers (support vectors, dual coefficients, kernel and its parameters;
+    any scaling before it): the grader computes the predictions itself."""
     f = get_function(ns, "fit_svm")
     clf = f(np.array(inputs["Xtrain"]), np.array(inputs["ytrain"]))
-    meta["classifier"] = type(clf).__name__
-    meta["kernel"] = str(getattr(clf, "kernel", ""))[:40]
-    for name in ("degree", "coef0"):
-        if isinstance(getattr(clf, name, None), numbers.Real):
-            meta[name] = float(getattr(clf, name))
-    put(arrays, meta, "predictions", np.asarray(clf.predict(np.array(inputs["Xhidden"]))))
-    put(arrays, meta, "grid_predictions", np.asarray(clf.predict(np.array(inputs["Xgrid"]))))
+    meta["classifier"] = type(clf).__name__[:80]
+    steps = _estimator_steps(clf)
+    meta["steps"] = [type(s).__name__[:80] for s in steps]
+    for i, step in enumerate(steps[:-1]):
+        kind = type(step).__name__
+        if kind in SCALERS:
+            shift, scale = SCALERS[kind]
+            if shift:
+                put(arrays, meta, f"pre{i}.shift", np.asarray(getattr(step, shift), dtype=np.float64))
+            put(arrays, meta, f"pre{i}.scale", np.asarray(getattr(step, scale), dtype=np.float64))
+        elif kind == "PolynomialFeatures":
+            put(arrays, meta, f"pre{i}.powers", np.asarray(step.powers_, dtype=np.int64))
+    final = steps[-1]
+    kind = type(final).__name__
+    if hasattr(final, "classes_"):
+        put(arrays, meta, "classes", np.asarray(final.classes_))
+    if kind in ("SVC", "NuSVC"):
+        meta["kernel"] = str(final.kernel)[:40] if isinstance(final.kernel, str) else "callable"
+        for name, attribute in (("gamma", "_gamma"), ("degree", "degree"), ("coef0", "coef0")):
+            value = getattr(final, attribute, None)
+            if isinstance(value, numbers.Real):
+                meta[name] = float(value)
+        support = np.asarray(final.support_vectors_)
+        if support.shape[0] > MAX_SUPPORT_VECTORS:
+            raise ValueError(f"the SVM has {support.shape[0]} support vectors, more than {MAX_SUPPORT_VECTORS}")
+        put(arrays, meta, "support_vectors", support.astype(np.float64))
+        put(arrays, meta, "dual_coef", np.asarray(final.dual_coef_, dtype=np.float64))
+        put(arrays, meta, "intercept", np.asarray(final.intercept_, dtype=np.float64))
+    elif hasattr(final, "coef_") and hasattr(final, "intercept_"):
+        meta["kernel"] = "linear-model"
+        put(arrays, meta, "coef", np.asarray(final.coef_, dtype=np.float64))
+        put(arrays, meta, "intercept", np.asarray(final.intercept_, dtype=np.float64))
 
 
 PROBES = {

