@@ -80,10 +80,8 @@ def find_submissions(paths):
     """(submission files under the given paths, sorted; skipped files with why). SystemExit on a bad
     path or on two files with the same student id. Symbolic links are never followed."""
     found, skipped = [], []
-    for p in map(Path, paths):
-        if p.is_symlink():
-            skipped.append((p, "a symbolic link: not followed"))
-        elif p.is_dir():
+    for p in map(Path, paths):  # the paths the instructor names are theirs: followed; links inside are not
+        if p.is_dir():
             for dirpath, dirnames, filenames in os.walk(p):  # does not follow links
                 dirnames[:] = sorted(d for d in dirnames if d != ".ipynb_checkpoints" and not d.startswith("."))
                 for name in sorted(filenames):
@@ -258,10 +256,9 @@ def grade_one(path, worker):
     timed_out = [qid for qid, entry in run.account.items() if entry.get("timed_out")]
     if timed_out and status == "graded":
         status, detail = "timeout", "stopped after its time budget: " + ", ".join(timed_out)
-    crashed = [qid for qid in checks.ORDER if qid not in timed_out and run.account.get(qid, {}).get("exit", 0) < 0
-               and run.results.get(qid) is None]
+    crashed = [qid for qid in checks.ORDER if qid in run.account and qid not in timed_out and run.results.get(qid) is None]
     if crashed and status == "graded":
-        status, detail = "crashed", "a grading process ended abnormally: " + ", ".join(crashed)
+        status, detail = "crashed", "the process of a question ended before recording its result: " + ", ".join(crashed)
     return SubmissionResult(sid, str(path), status, safe_text(detail, 600), questions, notes,
                             time.monotonic() - start, worker.isolation)
 

@@ -131,7 +131,9 @@ def summary_data(results):
                  "students": sorted(r.submission for r in results if any(m in q.mistakes for q in r.questions))}
                 for m, n in counts.most_common()]
     problems = [r for r in results if r.status != "graded"]
+    isolation = sorted({r.isolation for r in results if r.isolation}, key=lambda text: not text.startswith("WITHOUT"))
     return {"n": len(results), "n_graded": len(graded), "possible": possible, "questions": per_question,
+            "isolation": isolation[0] if isolation else "",
             "mistakes": mistakes, "problems": problems,
             "mean": float(np.mean([r.total for r in results])) if results else 0.0,
             "median": float(np.median([r.total for r in results])) if results else 0.0}

