@@ -606,7 +606,7 @@ def _gradescope_metadata(path):
     as plain data and never constructed."""
     import yaml
 
-    class Loader(yaml.SafeLoader):
+    class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # the C parser when built: 5x faster
         pass
 
     def plain(loader, _suffix, node):
@@ -619,7 +619,7 @@ def _gradescope_metadata(path):
     Loader.add_multi_constructor("!", plain)
     Loader.add_multi_constructor("tag:yaml.org,2002:", plain)
     try:
-        data = yaml.load(path.read_bytes(), Loader=Loader)  # noqa: S506 - SafeLoader subclass
+        data = yaml.load(path.read_bytes(), Loader=Loader)  # noqa: S506 - a SafeLoader subclass
     except (OSError, yaml.YAMLError) as e:
         raise HandinsError(f"{display(str(path))} is not readable YAML ({type(e).__name__}); "
                            f"re-download Gradescope's export") from None
