@@ -41,9 +41,10 @@ from scipy import sparse
 
 # Limits on what is read of one submission: far above an honest TP notebook (its longest cell is
 # about 2 kB; the whole notebook about 20 kB), low enough that a hostile one costs little.
-MAX_CELL_CHARS = 100_000
+MAX_CELL_CHARS = 50_000
 MAX_CELLS = 500
-MAX_SUBMISSION_CHARS = 1_000_000
+MAX_SUBMISSION_CHARS = 500_000
+MAX_BLOCKS = 500  # blocks of a cell that does not parse that are parsed one by one; the rest is read as tokens
 MAX_TOKENS = 200_000
 MAX_DEPTH = 100  # syntax tree depth below which a subtree is one opaque token
 MAX_POSITIONS = 4  # occurrences of one fingerprint remembered per submission, for the side-by-side view
@@ -121,7 +122,7 @@ def _clean(text):
     return text.replace("\x00", "\ufffd")
 
 
-_MAGIC_ASSIGN = re.compile(r"^\s*[\w\s,.\[\]()]+=\s*[!%]")
+_MAGIC_ASSIGN = re.compile(r"[\w\s,.\[\]()]+=\s*[!%]")  # one class before "=": no quadratic backtracking
 
 
 def _blank_magics(text):
@@ -395,19 +396,22 @@ def _parse(text):
 _PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError, UnicodeError, OverflowError)
 
 
-def _cell_units(index, text, context, notes):
-    """The units of one code cell."""
-    python, not_python = _blank_magics(text)
+def _cell_units(index, text, context, notes, parsed):
+    """The units of one code cell; `parsed` is (its text with magics blanked, its tree or None, whether
+    it is not Python at all)."""
+    python, tree, not_python = parsed
     n_lines = text.count("\n") + 1
     if not_python:
         tokens, lines = _lexical_tokens(text, context, 1)
         return [Unit(f"cell {index}", Span(index, 1, n_lines), tokens, lines)]
-    try:
-        trees = [(1, _parse(python))]
-    except _PARSE_ERRORS:
+    if tree is not None:
+        trees = [(1, tree)]
+    else:
         trees = []
-        for first, block in _blocks(python):
+        for b, (first, block) in enumerate(_blocks(python)):
             try:
+                if b >= MAX_BLOCKS:
+                    raise SyntaxError("too many blocks")
                 trees.append((first, _parse(block)))
             except _PARSE_ERRORS:
                 tokens, lines = _lexical_tokens(block, context, first)
@@ -522,16 +526,21 @@ def _analyse(cells, release_context, k):
         if total >= MAX_SUBMISSION_CHARS:
             break
     context = _Context(release_context.release_names, release_context.aliases)
+    parsed = []
     for text in kept:
         python, not_python = _blank_magics(text)
+        tree = None
         if not not_python:
             try:
-                context.add_imports(_parse(python))
+                tree = _parse(python)
+                if "import" in python:
+                    context.add_imports(tree)
             except _PARSE_ERRORS:
                 pass
+        parsed.append((python, tree, not_python))
     units, n_tokens = [], 0
     for i, text in enumerate(kept, start=1):
-        for unit in _cell_units(i, text, context, notes):
+        for unit in _cell_units(i, text, context, notes, parsed[i - 1]):
             if n_tokens + len(unit.tokens) > MAX_TOKENS:
                 notes.append(f"more than {MAX_TOKENS:,} tokens of code: the rest from code cell {i} on was not read")
                 break
