@@ -156,7 +156,7 @@ def _blank_magics(text):
 
 @dataclass
 class Unit:
-    label: str  # "def forward", "class MLP", "cell 12"
+    label: str  # "def forward", "class MLP", "top-level code"
     span: Span
     tokens: list  # token strings
     lines: list  # line (within the cell) of each token
@@ -208,7 +208,7 @@ def _dotted(node):
 
 def _bound_names(func):
     """Names bound inside a function (its arguments, assignment, loop, with, except and
-    comprehension targets, nested definitions, local imports)."""
+    comprehension targets, nested definitions). Imported names are not: they mean their module."""
     bound = set()
     for node in ast.walk(func):
         if isinstance(node, ast.arg):
@@ -219,8 +219,6 @@ def _bound_names(func):
             bound.add(node.name)
         elif isinstance(node, ast.ExceptHandler) and node.name:
             bound.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
     return bound
 
 
@@ -403,7 +401,7 @@ def _cell_units(index, text, context, notes, parsed):
     n_lines = text.count("\n") + 1
     if not_python:
         tokens, lines = _lexical_tokens(text, context, 1)
-        return [Unit(f"cell {index}", Span(index, 1, n_lines), tokens, lines)]
+        return [Unit("top-level code", Span(index, 1, n_lines), tokens, lines)]
     if tree is not None:
         trees = [(1, tree)]
     else:
@@ -422,7 +420,7 @@ def _cell_units(index, text, context, notes, parsed):
         if isinstance(tree, tuple):
             tokens, lines = tree
             if tokens:
-                units.append(Unit(f"cell {index}", Span(index, first, max(lines)), tokens, lines))
+                units.append(Unit("top-level code", Span(index, first, max(lines)), tokens, lines))
             continue
         for node in tree.body:
             if _is_docstring(node):
@@ -438,7 +436,7 @@ def _cell_units(index, text, context, notes, parsed):
             else:
                 tokens, lines = _unit_tokens(node, context, frozenset(), first - 1)
                 if script is None:
-                    script = Unit(f"cell {index}", Span(index, start, end), [], [])
+                    script = Unit("top-level code", Span(index, start, end), [], [])
                     units.append(script)
                 script.tokens.extend(tokens)
                 script.lines.extend(lines)
@@ -675,13 +673,17 @@ def write_csv(report, path):
         writer = csv.writer(f)
         writer.writerow(["submission_a", "submission_b", "score", "flagged", "matching_parts"])
         for p in report.pairs:
-            parts = "; ".join(f"{m.left_label} (cell {m.left.cell}, lines {m.left.first}-{m.left.last}) ~ "
-                              f"{m.right_label} (cell {m.right.cell}, lines {m.right.first}-{m.right.last})"
+            parts = "; ".join(f"{m.left_label} (cell {m.left.cell}, lines {_lines(m.left_lines)}) ~ "
+                              f"{m.right_label} (cell {m.right.cell}, lines {_lines(m.right_lines)})"
                               for m in p.parts)
             writer.writerow([_csv_safe(p.a), _csv_safe(p.b), f"{p.score:.3f}", "yes" if p.flagged else "no",
                              _csv_safe(parts)])
         for sid, reason in sorted(report.skipped.items()):
             writer.writerow([_csv_safe(sid), "", "", "skipped", _csv_safe(reason)])
+
+
+def _lines(numbers):
+    return f"{min(numbers)}-{max(numbers)}" if numbers else "-"
 
 
 def _csv_safe(text):

@@ -30,6 +30,13 @@ def spread(values):
     return f"min {min(values):.3f}  median {statistics.median(values):.3f}  max {max(values):.3f}"
 
 
+def best_threshold(related, independent):
+    """The threshold that misclassifies the fewest pairs: (errors, threshold, copies missed, independent flagged)."""
+    candidates = sorted(set(related) | set(independent) | {1.01})
+    return min((sum(s < t for s in related) + sum(s >= t for s in independent), t,
+                sum(s < t for s in related), sum(s >= t for s in independent)) for t in candidates)
+
+
 def run_kit(corpus, release):
     report = similarity.compare_class(corpus.submissions, release)
     scores = {(p.a, p.b): p.score for p in report.pairs}
@@ -115,6 +122,8 @@ def main():
     print(f"  copy pairs         {spread(kit_rel)}")
     print(f"  independent pairs  {spread(kit_ind)}")
     print(f"  margin (lowest copy - highest independent): {min(kit_rel) - max(kit_ind):+.3f}")
+    errors, t, missed, false = best_threshold(kit_rel, kit_ind)
+    print(f"  best threshold in hindsight {t:.3f}: {missed} copies missed, {false} independent pairs flagged")
     if cd_rel:
         print(f"all {len(seeds)} classes, copydetect 0.5.0:")
         print(f"  copy pairs         {spread(cd_rel)}")
@@ -123,6 +132,8 @@ def main():
         for t in (0.33, 0.5, 0.6, 0.7):
             print(f"  at threshold {t}: copies flagged {sum(s >= t for s in cd_rel)}/{len(cd_rel)}, "
                   f"independent flagged {sum(s >= t for s in cd_ind)}/{len(cd_ind)}")
+        errors, t, missed, false = best_threshold(cd_rel, cd_ind)
+        print(f"  best threshold in hindsight {t:.3f}: {missed} copies missed, {false} independent pairs flagged")
     if args.large:
         n_copies = args.large // 10
         corpus = similarity_class.make_class(seed=100, n_students=args.large - n_copies, n_copies=n_copies)

@@ -94,7 +94,7 @@ def test_matching_parts_point_at_the_same_functions_on_both_sides(corpus, report
     assert found.parts and 0.85 <= sum(p.weight for p in found.parts) <= 1.0001  # parts under 2 % are left out
     cells = {found.a: report.sources[found.a], found.b: report.sources[found.b]}
     same_unit = [p for p in found.parts if p.left_label == p.right_label]
-    cells_with_cells = [p for p in found.parts if p.left_label.startswith("cell") and p.right_label.startswith("cell")]
+    cells_with_cells = [p for p in found.parts if p.left_label == p.right_label == "top-level code"]
     assert sum(p.weight for p in same_unit + cells_with_cells) > 0.85  # each function matches itself
     assert all(p.left_label == p.right_label for p in found.parts if p.weight >= 0.05
                and p.left_label.startswith("def ") and p.right_label.startswith("def "))
