@@ -631,6 +631,10 @@ plt.show()
 #   $B = 200$, η = 3 is the only η that gets somewhere in 100 updates;
 # - **time**: an epoch with $B = 1$ costs about 10 times one with $B = 10$ (200 small matrix products
 #   instead of 20 slightly larger ones), for no better result (Q10).
+#
+# These runs show how η and $B$ act; they are not a way to choose them. To choose the
+# hyper-parameters of a model you keep, compare runs on a validation set, or by cross-validation as
+# Part 6 does for the SVM, never on the test set (Q1). The same holds for $n_h$ above.
 
 # %%
 SWEEP_ETAS = (0.03, 0.3, 3.0)
