@@ -590,7 +590,7 @@ NH_VALUES = (1, 2, 3, 5, 20, 50)
 
 def hidden_units_figure(data, nh_values, eta, batch_size, epochs):
     """Train train_part1 for each nh; returns (figure of the boundaries, {nh: (train acc, test acc)})."""
-    fig, axes = plt.subplots(2, 3, figsize=(12, 8.4))
+    fig, axes = plt.subplots(2, 3, figsize=(9, 6.4))
     accuracies = {}
     for ax, nh in zip(axes.flat, nh_values):
         params_nh, history_nh = train_part1(data, nh, eta, batch_size, epochs, seed=0, every=0)
@@ -598,7 +598,7 @@ def hidden_units_figure(data, nh_values, eta, batch_size, epochs):
         with torch.no_grad():
             Ygrid = forward(params_nh, data.Xgrid)[0]
         data.plot_data_with_grid(Ygrid, f"$n_h$ = {nh}: train {accuracies[nh][0]:.3f}, test {accuracies[nh][1]:.3f}",
-                                 ax=ax, legend=nh == nh_values[0])
+                                 ax=ax, legend=False)
     fig.tight_layout()
     return fig, accuracies
 
@@ -657,7 +657,7 @@ def eta_batch_sweep(data, etas, batch_sizes, nh, epochs):
 def eta_batch_figure(runs, etas, batch_sizes, n_train):
     """Training loss (top) and test accuracy (bottom) per epoch: one column per batch size, one
     line per eta; n_train: the number of training points."""
-    fig, axes = plt.subplots(2, len(batch_sizes), figsize=(13, 6.4), sharex=True)
+    fig, axes = plt.subplots(2, len(batch_sizes), figsize=(10, 5.8), sharex=True)
     for column, batch_size in enumerate(batch_sizes):
         ax_loss, ax_acc = axes[0, column], axes[1, column]
         for eta, style in zip(etas, ("-", "--", ":")):
@@ -676,7 +676,7 @@ def eta_batch_figure(runs, etas, batch_sizes, n_train):
         ax_acc.set_xlabel("epoch")
         for ax in (ax_loss, ax_acc):
             ax.grid(alpha=0.3)
-            ax.legend(fontsize=8)
+            ax.legend(fontsize=7)
     axes[0, 0].set_ylabel("training loss (log scale)")
     axes[1, 0].set_ylabel("test accuracy")
     fig.tight_layout()
@@ -1225,18 +1225,17 @@ def svm_cross_validation(X, y, kernels, C_values, folds=5):
 
 
 def svm_table(cv_accuracy, kernels, C_values, chosen, test_accuracy):
-    """A LaTeX tabular: the cross-validated accuracy per kernel (rows) and C (columns), the chosen
-    pair in bold, and the chosen SVM's test accuracy."""
+    """A LaTeX tabular of the cross-validated accuracy per kernel (rows) and C (columns), the chosen
+    pair in bold, then a line with the chosen SVM's test accuracy."""
     lines = ["\\begin{tabular}{l" + "c" * len(C_values) + "}",
              "kernel & " + " & ".join(f"$C = {C:g}$" for C in C_values) + " \\\\ \\hline"]
     for kernel in kernels:
         cells = [f"\\textbf{{{cv_accuracy[kernel, C]:.3f}}}" if (kernel, C) == chosen else f"{cv_accuracy[kernel, C]:.3f}"
                  for C in C_values]
         lines.append(kernel + (" (degree 2)" if kernel == "poly" else "") + " & " + " & ".join(cells) + " \\\\")
-    lines.append("\\hline")
-    lines.append(f"\\multicolumn{{{len(C_values) + 1}}}{{l}}{{chosen by cross-validation: {chosen[0]}, "
-                 f"$C = {chosen[1]:g}$; its test accuracy, measured once: {test_accuracy:.3f}}} \\\\")
-    lines.append("\\end{tabular}")
+    lines.append("\\end{tabular}\\par\\smallskip")
+    lines.append(f"In bold, the pair chosen by cross-validation: {chosen[0]}, $C = {chosen[1]:g}$; "
+                 f"its test accuracy, measured once: {test_accuracy:.3f}.")
     return "\n".join(lines) + "\n"
 
 
