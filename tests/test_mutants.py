@@ -49,6 +49,7 @@ def M(name, function, edits, *extra, mistakes=None):
 
 
 INIT_SCALE = '0.3 * torch.randn'
+LOSS = "L = -torch.log((Y * Yhat).sum(dim=1)).mean()"
 D_YTILDE = 'd_ytilde = (outputs["yhat"] - Y) / N'
 TANH_PRIME = ' * (1 - outputs["h"] ** 2)'
 SGD = 'return {name: params[name] - eta * grads[name] for name in params}'
@@ -105,12 +106,12 @@ MUTANTS = [
     M("dtype_changed", "forward", [("yhat = e / e.sum(dim=1, keepdim=True)",
                                     "yhat = (e / e.sum(dim=1, keepdim=True)).double()")], "circles_accuracy"),
     # --- loss_accuracy (not used by the grader's training loop)
-    M("loss_summed", "loss_accuracy", [(".sum(dim=1).mean()", ".sum()")]),
-    M("loss_mean_over_classes", "loss_accuracy", [(".sum(dim=1).mean()", ".mean()")]),
-    M("loss_sign", "loss_accuracy", [("L = -(Y", "L = (Y")]),
+    M("loss_summed", "loss_accuracy", [(LOSS, "L = -torch.log((Y * Yhat).sum(dim=1)).sum()")]),
+    M("loss_mean_over_classes", "loss_accuracy", [(LOSS, "L = -(Y * torch.log(Yhat)).mean()")]),
+    M("loss_sign", "loss_accuracy", [(LOSS, "L = torch.log((Y * Yhat).sum(dim=1)).mean()")]),
     M("accuracy_percent", "loss_accuracy", [(ACC, ACC + " * 100")]),
     M("accuracy_count", "loss_accuracy", [(ACC, ".float().sum().item()")]),
-    M("loss_not_tensor", "loss_accuracy", [(".sum(dim=1).mean()", ".sum(dim=1).mean().item()")]),
+    M("loss_not_tensor", "loss_accuracy", [(LOSS, LOSS + ".item()")]),
     # --- backward
     M("grad_summed", "backward", [(D_YTILDE, 'd_ytilde = outputs["yhat"] - Y')]),
     M("missing_tanh_derivative", "backward", [(TANH_PRIME, "")], "circles_accuracy"),

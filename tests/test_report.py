@@ -90,6 +90,14 @@ def _build(latexmk, workdir, main):
     return log
 
 
+def _question_and_answer_pages(workdir, main):
+    """{question number: (page of the question, page where its answer box starts)} from the .aux."""
+    aux = (workdir / Path(main).with_suffix(".aux")).read_text(encoding="utf-8", errors="replace")
+    pages = {(kind, int(n)): int(page) for kind, n, page in
+             re.findall(r"\\newlabel\{([qa]):(\d+)\}\{\{[^}]*\}\{(\d+)\}", aux)}
+    return {n: (pages[("q", n)], pages[("a", n)]) for n in range(1, N_QUESTIONS + 1)}
+
+
 def _figure_report(log):
     """{figure name: path where the template found it, or None if it showed a placeholder}."""
     found = {}
@@ -162,9 +170,23 @@ def test_answer_key_has_the_same_questions_with_answers_and_pitfalls():
 
 def test_answer_key_states_the_mean_convention_gradients():
     key = " ".join(_answer_key().split())
-    for formula in [r"(\Yh - Y)/N", r"(\grad{\Yt}\mathcal{L})\T H", r"\had(1-H^2)",
-                    r"(\grad{\Ht}\mathcal{L})\T X", r"X W_h\T + b_h", "ETA = 0.3"]:
+    for formula in [r"(\Yh - Y)/B", r"(\grad{\Yt}\mathcal{L})\T H", r"\had(1-H^2)",
+                    r"(\grad{\Ht}\mathcal{L})\T X", r"X W_h\T + b_h", "ETA = 0.3",
+                    # single examples in rows as well as in columns
+                    r"(\yh - y)\T h", r"(\yh - y)\,h\T", r"(\grad{\htl}\ell)\T x"]:
         assert formula in key, formula
+    # the batch size is B everywhere; N is the size of a data set
+    assert r"Y)/N" not in key and r"\frac1N" not in key and r"\frac{1}{N}" not in key
+
+
+def test_answer_key_says_where_the_cheat_sheet_contradicts_itself_and_marks_the_known_flaws():
+    key = " ".join(_answer_key().split())
+    assert "yet gives the batch gradient $\\grad{\\Yt} = \\Yh - Y$, which is the gradient of $B\\,\\mathcal{L}$" in key
+    assert "steps 10 times smaller" in key
+    assert "ignores that the outputs must sum to 1" in key  # Q8
+    assert "``Exponential'' earns the marks only with the path-counting reason" in key  # Q12
+    assert "in column form that \\emph{is} $\\grad{h}\\ell$" in key and "up to the transpose" not in key  # Q16
+    assert "$n_h = 4$ of the handout's figure" in key  # Q4
 
 
 # ------------------------------------------------------------------------------ LaTeX builds
@@ -174,6 +196,9 @@ def test_template_builds_without_figures(latexmk, tmp_path):
     log = _build(latexmk, work, "report.tex")
     assert _figure_report(log) == {name: None for name in FIGURES}
     assert "Figures not found yet" in log
+    # every answer box starts on the page of its question (none left alone at the foot of a page)
+    pages = _question_and_answer_pages(work, "report.tex")
+    assert all(q == a for q, a in pages.values()), pages
 
 
 def test_template_builds_with_all_figures(latexmk, tmp_path):
@@ -215,4 +240,6 @@ def test_answer_key_builds(latexmk, tmp_path):
     work = _copy(ANSWER_KEY_DIR, tmp_path / "answer_key")
     log = _build(latexmk, work, "answer_key.tex")
     assert "Output written on answer_key.pdf" in log
+    pages = _question_and_answer_pages(work, "answer_key.tex")
+    assert all(q == a for q, a in pages.values()), pages
     assert not re.search(r"LaTeX Warning: (Reference|Citation) .* undefined", log)

@@ -29,7 +29,7 @@ def V(name, function, *edits, helper=""):
 
 
 SOFTMAX = "e = torch.exp(ytilde - ytilde.max(dim=1, keepdim=True).values)\n    yhat = e / e.sum(dim=1, keepdim=True)"
-LOSS = "L = -(Y * torch.log(Yhat)).sum(dim=1).mean()"
+LOSS = "L = -torch.log((Y * Yhat).sum(dim=1)).mean()"
 ACC = ".float().mean().item()"
 SGD = "return {name: params[name] - eta * grads[name] for name in params}"
 AUTOGRAD_BODY = "params = init_params(nx, nh, ny)\n    for p in params.values():\n        p.requires_grad_(True)\n"
@@ -60,7 +60,7 @@ VARIANTS = [
       (SOFTMAX, "z = ytilde.double()\n    e = torch.exp(z - z.max(dim=1, keepdim=True).values)\n"
                 "    yhat = (e / e.sum(dim=1, keepdim=True)).to(ytilde.dtype)")),
     # --- loss_accuracy
-    V("loss_log_of_the_true_class", "loss_accuracy", (LOSS, "L = -torch.log((Y * Yhat).sum(dim=1)).mean()")),
+    V("loss_sum_over_the_classes", "loss_accuracy", (LOSS, "L = -(Y * torch.log(Yhat)).sum(dim=1).mean()")),
     V("loss_sum_then_divide", "loss_accuracy", (LOSS, "L = -(Y * torch.log(Yhat)).sum() / Y.shape[0]")),
     V("loss_nll_of_log", "loss_accuracy",
       (LOSS, "L = torch.nn.functional.nll_loss(torch.log(Yhat), Y.argmax(dim=1))")),

@@ -9,8 +9,11 @@ FIGURE_DIR = Path("figures")
 # name -> what the notebook draws there
 FIGURES = {
     "circles_data.pdf": "the Circles train and test points",
+    "linear_baseline.pdf": "a linear classifier (logistic regression) on Circles: its boundary is a line",
     "part1_curves.pdf": "Part 1 (manual): loss and accuracy per epoch, train and test",
     "part1_boundary.pdf": "Part 1 (manual): decision boundary over the 40x40 grid",
+    "hidden_units.pdf": "Part 1: decision boundaries for nh = 1, 2, 3, 5, 20, 50 hidden units",
+    "sweep_eta_batch.pdf": "Part 1: training loss and test accuracy for eta x batch size (3 x 3 runs)",
     "part2_curves.pdf": "Part 2 (autograd): loss and accuracy curves",
     "part2_boundary.pdf": "Part 2 (autograd): decision boundary",
     "part3_curves.pdf": "Part 3 (torch.nn): loss and accuracy curves",
@@ -19,8 +22,8 @@ FIGURES = {
     "part4_boundary.pdf": "Part 4 (torch.optim): decision boundary",
     "comparison.pdf": "the four implementations side by side: test accuracy per epoch",
     "mnist_curves.pdf": "Part 5 (MNIST): loss and accuracy curves",
-    "svm_kernels.pdf": "Part 6: SVM decision boundaries, one panel per kernel",
-    "svm_table.tex": "Part 6: a LaTeX tabular of train/test accuracy per kernel",
+    "svm_kernels.pdf": "Part 6: SVM decision boundaries, one panel per kernel at its cross-validated C",
+    "svm_table.tex": "Part 6: a LaTeX tabular of the cross-validated accuracy per kernel and C",
 }
 
 
