@@ -1,28 +1,25 @@
-"""Command line: python -m autograder {grade, assign, merge-report} ..."""
+"""Command line: python -m autograder {grade, export, assign, merge-report} ..."""
+import argparse
 import sys
 
-USAGE = """usage: python -m autograder COMMAND ...
+COMMANDS = {  # name: (module, what it does)
+    "grade": ("grade", "grade submissions (notebooks, export zips, or the class download of an LMS)"),
+    "export": ("export", "write the grades in the format Moodle, Canvas or Gradescope imports"),
+    "assign": ("build", "build assignment/ and the autograder from solutions/"),
+    "merge-report": ("report_merge", "merge hand-graded report scores into the gradebook"),
+}
 
-commands:
-  grade PATH... --out DIR [--jobs N]   grade submissions (notebooks, export zips, or folders of them)
-  assign                               build assignment/ and the autograder from solutions/
-  merge-report GRADES_CSV SCORES_CSV   merge hand-graded report scores into the gradebook
-"""
+
+def parser():
+    top = argparse.ArgumentParser(prog="python -m autograder", description="The TP1-ab teaching kit's grader.")
+    sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (_, description) in COMMANDS.items():
+        sub.add_parser(name, help=description, add_help=False)  # each command parses its own arguments
+    return top
 
 
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] in ("-h", "--help"):
-        print(USAGE)
-        return 0 if argv else 2
-    command, rest = argv[0], argv[1:]
-    if command == "grade":
-        from .grade import main as run
-    elif command == "assign":
-        from .build import main as run
-    elif command == "merge-report":
-        from .report_merge import main as run
-    else:
-        print(f"unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
-        return 2
-    return run(rest)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args, rest = parser().parse_known_args(argv[:1])
+    module = __import__(f"autograder.{COMMANDS[args.command][0]}", fromlist=["main"])
+    return module.main(argv[1:] + rest)

@@ -27,13 +27,12 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import checks, sandbox
+from . import checks, handins, sandbox
 from .mistakes import CATALOGUE
-from .submission import UnreadableSubmission, autograd_uses, load, submission_id
+from .submission import UnreadableSubmission, autograd_uses, program_of, read_notebook, submission_id
 from .text import safe_lines, safe_text
 
 HERE = Path(__file__).resolve().parent
-SUBMISSION_SUFFIXES = (".ipynb", ".zip")
 BASE_SEED = 20_240_917
 EXIT_MISUSE, EXIT_GRADER_FAILED = 2, 3
 
@@ -59,6 +58,7 @@ class SubmissionResult:
     seconds: float = 0.0
     isolation: str = ""
     internal_error: bool = False  # the grader failed, not the submission: never cached
+    cached: bool = False  # read back from an earlier run (the file and the grader are unchanged)
 
     @property
     def total(self):
@@ -74,36 +74,6 @@ def zero_result(sid, path, status, detail, output=None, **kwargs):
     text = safe_text(output if output is not None else f"✗ {detail}")
     return SubmissionResult(sid, str(path), status, safe_text(detail, 600),
                             [QuestionResult(q, 0.0, checks.points(q), text) for q in checks.ORDER], **kwargs)
-
-
-def find_submissions(paths):
-    """(submission files under the given paths, sorted; skipped files with why). SystemExit on a bad
-    path or on two files with the same student id. Symbolic links are never followed."""
-    found, skipped = [], []
-    for p in map(Path, paths):  # the paths the instructor names are theirs: followed; links inside are not
-        if p.is_dir():
-            for dirpath, dirnames, filenames in os.walk(p):  # does not follow links
-                dirnames[:] = sorted(d for d in dirnames if d != ".ipynb_checkpoints" and not d.startswith("."))
-                for name in sorted(filenames):
-                    f = Path(dirpath) / name
-                    if f.suffix.lower() not in SUBMISSION_SUFFIXES:
-                        continue
-                    if f.is_symlink():
-                        skipped.append((f, "a symbolic link: not followed"))
-                    elif f.is_file():
-                        found.append(f)
-        elif p.is_file():
-            found.append(p)
-        else:
-            raise SystemExit(f"no such file or folder: {safe_text(str(p))}")
-    ids = {}
-    for f in found:
-        ids.setdefault(submission_id(f), []).append(f)
-    clashes = {k: v for k, v in ids.items() if len(v) > 1}
-    if clashes:
-        raise SystemExit("two submissions share a student id: " +
-                         "; ".join(f"{k}: {', '.join(safe_text(str(x)) for x in v)}" for k, v in clashes.items()))
-    return sorted(found), skipped
 
 
 @functools.cache
@@ -239,12 +209,17 @@ def judge_all(run_result, context=None):
     return [results[qid] for qid in checks.ORDER]
 
 
-def grade_one(path, worker):
+def grade_one(path, worker, sid=None):
     """Grade one submission with a warm sandbox.Worker (GraderError when the grader fails)."""
-    sid = submission_id(path)
+    sid = sid or submission_id(path)
     start = time.monotonic()
     try:
-        program = load(path)
+        notebook = read_notebook(path)
+        program = program_of(notebook)
+        mismatch = handins.assignment_mismatch(notebook, program.defined)
+        if mismatch:
+            return zero_result(sid, path, "wrong_assignment", mismatch, seconds=time.monotonic() - start,
+                               isolation=worker.isolation)
     except UnreadableSubmission as e:
         return zero_result(sid, path, e.status, str(e), seconds=time.monotonic() - start, isolation=worker.isolation)
     context = {"autograd_uses": autograd_uses(program)}
@@ -319,15 +294,15 @@ def _cache_key(path):
     return hashlib.sha256(Path(path).read_bytes() + autograder_fingerprint().encode()).hexdigest()
 
 
-def _cached(path, out_dir):
-    folder = Path(out_dir) / submission_id(path)
+def _cached(sid, path, out_dir):
+    folder = Path(out_dir) / sid
     try:
         if (folder / ".cache-key").read_text() != _cache_key(path):
             return None
         row = json.loads((folder / "row.json").read_text())
         questions = [QuestionResult(**q) for q in row["questions"]]
-        return SubmissionResult(submission_id(path), str(path), row["status"], row["detail"], questions,
-                                row["notes"], row["seconds"], row.get("isolation", ""))
+        return SubmissionResult(sid, str(path), row["status"], row["detail"], questions,
+                                row["notes"], row["seconds"], row.get("isolation", ""), cached=True)
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -357,14 +332,31 @@ def check_writable(out_dir):
         raise SystemExit(f"the output folder {safe_text(str(out_dir))} is not writable: {e.strerror or e}")
 
 
+@dataclass
+class Item:
+    """One row of the gradebook to make: a student id and the file to grade (None: a row that
+    says why there is nothing to grade, with `status` and `detail`)."""
+    sid: str
+    path: Path | None
+    status: str = ""
+    detail: str = ""
+
+
+def items_of(paths):
+    """Items of plain paths: the id is the file name without its extension."""
+    return [p if isinstance(p, Item) else Item(submission_id(p), Path(p)) for p in paths]
+
+
 def grade_all(paths, out_dir, jobs=1, allow_unsafe=False, progress=True, use_cache=True, failures=None):
-    """Grade every path; returns the SubmissionResults (one per path, always) and writes the outputs.
-    `failures` (a list) receives the grader's own failures (each also makes a `crashed` row that is not
-    cached). Raises sandbox.GraderError when the sandbox cannot start at all (the preflight)."""
+    """Grade every path (a file, or an Item); returns the SubmissionResults (one per item, always,
+    sorted by id) and writes the outputs. `failures` (a list) receives the grader's own failures (each
+    also makes a `crashed` row that is not cached). Raises sandbox.GraderError when the sandbox cannot
+    start at all (the preflight): then nothing is graded and nothing written."""
     out_dir = Path(out_dir)
     check_writable(out_dir)
+    items = items_of(paths)
     failures = [] if failures is None else failures
-    hide = sorted({str(Path(p).parent.resolve()) for p in paths} | {str(out_dir.resolve())})
+    hide = sorted({str(i.path.parent.resolve()) for i in items if i.path} | {str(out_dir.resolve())})
     inputs, request, _ = grading_inputs()  # once, before the threads
     from .reports import ENV
 
@@ -374,6 +366,7 @@ def grade_all(paths, out_dir, jobs=1, allow_unsafe=False, progress=True, use_cac
     started = []
     lock = threading.Lock()
     done = []
+    to_grade = [i for i in items if i.path is not None]
 
     def new_worker():
         worker = sandbox.Worker(inputs, request, hide=hide, allow_unsafe=allow_unsafe, name=f"w{len(started)}")
@@ -382,28 +375,27 @@ def grade_all(paths, out_dir, jobs=1, allow_unsafe=False, progress=True, use_cac
         worker.start()
         return worker
 
-    def work(path):
-        sid = submission_id(path)
+    def work(item):
         result = None
         try:
-            result = _cached(path, out_dir) if use_cache else None
+            result = _cached(item.sid, item.path, out_dir) if use_cache else None
             if result is None:
                 try:
                     worker = workers.get_nowait()
                 except queue.Empty:
                     worker = new_worker()
                 try:
-                    result = grade_one(path, worker)
+                    result = grade_one(item.path, worker, item.sid)
                 finally:
                     workers.put(worker)
                 write_submission(result, out_dir)
-                (out_dir / result.submission / ".cache-key").write_text(_cache_key(path))
+                (out_dir / result.submission / ".cache-key").write_text(_cache_key(item.path))
         except Exception as e:  # noqa: BLE001 - a grader failure must still leave a row, and be loud
             message = f"internal grader error: {type(e).__name__}: {safe_text(str(e), 400)}"
             with lock:
-                failures.append(f"{sid}: {message}\n{traceback.format_exc()}")
-            result = zero_result(sid, path, "crashed", message, "not graded: the grader failed on this submission "
-                                 "(your instructor sees why and will regrade it)", internal_error=True)
+                failures.append(f"{item.sid}: {message}\n{traceback.format_exc()}")
+            result = zero_result(item.sid, item.path, "crashed", message, "not graded: the grader failed on this "
+                                 "submission (your instructor sees why and will regrade it)", internal_error=True)
             try:
                 write_submission(result, out_dir)
                 (out_dir / result.submission / ".cache-key").unlink(missing_ok=True)
@@ -412,15 +404,15 @@ def grade_all(paths, out_dir, jobs=1, allow_unsafe=False, progress=True, use_cac
         with lock:
             done.append(result)
             if progress:
-                bar = "#" * (30 * len(done) // len(paths))
-                print(f"\r[{bar:<30}] {len(done)}/{len(paths)} {result.submission[:30]:<30}",
-                      end="" if len(done) < len(paths) else "\n", file=sys.stderr, flush=True)
+                bar = "#" * (30 * len(done) // len(to_grade))
+                print(f"\r[{bar:<30}] {len(done)}/{len(to_grade)} {result.submission[:30]:<30}",
+                      end="" if len(done) < len(to_grade) else "\n", file=sys.stderr, flush=True)
         return result
 
     results = []
     # The preflight: one sandbox must start before any submission is graded (a broken install fails
     # once, loudly, and is not 200 crashed rows).
-    if any(not use_cache or _cached(p, out_dir) is None for p in paths):
+    if any(not use_cache or _cached(i.sid, i.path, out_dir) is None for i in to_grade):
         try:
             workers.put(new_worker())
         except BaseException:
@@ -428,43 +420,82 @@ def grade_all(paths, out_dir, jobs=1, allow_unsafe=False, progress=True, use_cac
                 worker.close()
             raise
     try:
+        for item in items:  # rows without a file: a roster student who handed nothing in, an ambiguous hand-in
+            if item.path is None:
+                results.append(zero_result(item.sid, "", item.status, item.detail))
+                try:
+                    write_submission(results[-1], out_dir)
+                except Exception as e:  # noqa: BLE001
+                    failures.append(f"{item.sid}: {type(e).__name__}: {e}")
         with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(work, path): path for path in paths}
+            futures = {pool.submit(work, item): item for item in to_grade}
             for future in concurrent.futures.as_completed(futures):
                 try:
                     results.append(future.result())
                 except Exception as e:  # noqa: BLE001 - work() guards itself; this is the last net
-                    path = futures[future]
-                    failures.append(f"{safe_text(str(path))}: {type(e).__name__}: {e}")
-                    results.append(zero_result(submission_id(path), path, "crashed", "internal grader error",
+                    item = futures[future]
+                    failures.append(f"{item.sid}: {type(e).__name__}: {e}")
+                    results.append(zero_result(item.sid, item.path, "crashed", "internal grader error",
                                                internal_error=True))
     finally:
         for worker in started:
             worker.close()
-        write_class_outputs(results, out_dir, failures)
+        write_class_outputs(results, out_dir, failures, items)
     return sorted(results, key=lambda r: r.submission)
 
 
-def write_class_outputs(results, out_dir, failures):
-    """grades.csv, then summary.html: each under its own guard (a failure is the grader's, reported)."""
+def class_similarity(items, results):
+    """The similarity report of the class (autograder.similarity), from each readable notebook's code
+    cells, the release notebook's own code excluded."""
+    from . import similarity
+
+    readable = {r.submission for r in results if r.status not in ("unreadable", "too_large", "wrong_assignment",
+                                                                   "missing", "ambiguous")}
+    cells = {}
+    for item in items:
+        if item.path is not None and item.sid in readable:
+            try:
+                cells[item.sid] = program_of(read_notebook(item.path)).cells
+            except UnreadableSubmission:
+                continue
+    release = program_of(read_notebook(HERE.parent / "assignment" / "tp1_ab.ipynb")).cells
+    return similarity.compare_class(cells, release)
+
+
+def write_class_outputs(results, out_dir, failures, items=()):
+    """grades.csv, the similarity report, then summary.html: each under its own guard (a failure is
+    the grader's, reported)."""
     try:
         write_gradebook(results, out_dir)
     except Exception as e:  # noqa: BLE001
         failures.append(f"grades.csv: {type(e).__name__}: {e}\n{traceback.format_exc()}")
+    report = None
+    if len(results) > 1:
+        try:
+            from . import similarity
+
+            report = class_similarity(items, results)
+            similarity.write_csv(report, Path(out_dir) / "similarity.csv")
+        except Exception as e:  # noqa: BLE001
+            failures.append(f"similarity report: {type(e).__name__}: {e}\n{traceback.format_exc()}")
     try:
         from .reports import write_summary
 
-        write_summary(results, out_dir)
+        write_summary(results, out_dir, similarity=report)
     except Exception as e:  # noqa: BLE001
         failures.append(f"summary.html: {type(e).__name__}: {e}\n{traceback.format_exc()}")
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m autograder grade", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="submissions (.ipynb, .zip) or folders of them")
+def add_arguments(parser):
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="submissions (.ipynb, .zip) or folders of them, in any layout an LMS downloads")
     parser.add_argument("--out", required=True, type=Path, help="output folder")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel submissions (default: cores)")
+    parser.add_argument("--id-from", choices=("auto", *handins.LAYOUTS), default="auto",
+                        help="where student ids come from: auto (the layout decides), file (file names), folder "
+                             "(per-student folders), moodle, canvas, gradescope (their downloads)")
+    parser.add_argument("--roster", type=Path, help="a roster CSV (id, name, email, lms_id): maps ids, and gives a "
+                                                     "row to students who handed nothing in")
     parser.add_argument("--no-cache", action="store_true", help="regrade even unchanged submissions")
     parser.add_argument("--unsafe-no-isolation", action="store_true",
                         help="grade even without bubblewrap (student code then runs with Landlock, seccomp and "
@@ -472,27 +503,57 @@ def main(argv=None):
     parser.add_argument("--visibility", choices=VISIBILITIES, default="visible",
                         help="Gradescope visibility of the question entries in results.json (default: visible; "
                              "Gradescope's run uses points.toml [gradescope] hidden_visibility)")
-    args = parser.parse_args(argv)
+
+
+def items_of_discovery(discovery):
+    """The gradebook's rows: each hand-in, each hand-in the kit cannot decide alone, each roster
+    student who handed nothing in."""
+    items = [Item(h.id, Path(h.path)) for h in discovery.handins]
+    for error in discovery.errors:
+        items += [Item(sid, None, "ambiguous", error.message) for sid in error.ids]
+    for entry in discovery.missing:
+        items.append(Item(handins.safe_id(entry.id or entry.email or entry.lms_id), None, "missing",
+                          "no hand-in was found for this roster student"))
+    return items
+
+
+def run(args):
     if args.jobs < 1:
-        parser.error("--jobs must be at least 1")
-    paths, skipped = find_submissions(args.paths)
-    for path, why in skipped:
-        print(f"not graded: {safe_text(str(path))}: {why}", file=sys.stderr)
-    if not paths:
-        parser.error("no submissions (.ipynb or .zip) found in " + ", ".join(args.paths))
-    check_writable(args.out)
+        print("grade: error: --jobs must be at least 1", file=sys.stderr)
+        return EXIT_MISUSE
+    try:
+        discovery = handins.discover(args.paths, args.id_from, args.roster)
+    except handins.HandinsError as e:
+        print(f"grade: error: {e}", file=sys.stderr)
+        return EXIT_MISUSE
+    print(discovery.summary(), file=sys.stderr)
+    items = items_of_discovery(discovery)
+    if not items:
+        print("grade: error: no submissions (.ipynb or .zip) found in " + ", ".join(map(str, args.paths)), file=sys.stderr)
+        return EXIT_MISUSE
+    try:
+        check_writable(args.out)
+    except SystemExit as e:
+        print(f"grade: error: {e}", file=sys.stderr)
+        return EXIT_MISUSE
     failures = []
     try:
-        results = grade_all(paths, args.out, args.jobs, allow_unsafe=args.unsafe_no_isolation,
+        results = grade_all(items, args.out, args.jobs, allow_unsafe=args.unsafe_no_isolation,
                             use_cache=not args.no_cache, failures=failures)
     except sandbox.GraderError as e:
         print(f"error: the grader cannot run here: {e}", file=sys.stderr)
         return EXIT_GRADER_FAILED
+    try:
+        discovery.write_csv(args.out / handins.HANDINS_CSV)
+    except OSError as e:
+        failures.append(f"{handins.HANDINS_CSV}: {e}")
     if args.visibility != "visible":
         for result in results:
             write_results_json(result, args.out / result.submission, args.visibility)
     graded = sum(r.status == "graded" for r in results)
-    print(f"{len(results)} submissions, {graded} graded, {len(results) - graded} with problems")
+    reused = sum(getattr(r, "cached", False) for r in results)
+    print(f"{len(results)} submissions, {graded} graded, {len(results) - graded} with problems"
+          + (f" ({reused} unchanged since the last run: their results were reused)" if reused else ""))
     print(f"gradebook: {args.out / 'grades.csv'}\nclass summary: {args.out / 'summary.html'}\n"
           f"feedback: {args.out}/<submission>/report.html")
     if failures:
@@ -502,3 +563,10 @@ def main(argv=None):
             print(failure, file=sys.stderr)
         return EXIT_GRADER_FAILED
     return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m autograder grade", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(parser)
+    return run(parser.parse_args(argv))

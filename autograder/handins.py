@@ -909,40 +909,32 @@ def _layout_of_quiet(path):
 
 
 def _top_level_names(source):
-    from .submission import _ipython_to_python
+    from .submission import MAX_CELL_CHARS, strip_ipython, top_level_names
 
+    if len(source) > MAX_CELL_CHARS:
+        return set()
     try:
-        tree = ast.parse(_ipython_to_python(source))
+        return top_level_names(ast.parse(strip_ipython(source)[0]))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return set()
-    names = set()
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                for sub in ast.walk(target):
-                    if isinstance(sub, ast.Name):
-                        names.add(sub.id)
-    return names
 
 
-def assignment_mismatch(notebook):
+def assignment_mismatch(notebook, defined=None):
     """Why a notebook is not TP1-ab, or None when it is.
 
     notebook: a parsed notebook (nbformat NotebookNode or the dict of its JSON). Not this
     assignment when Otter's `metadata.otter.assignment_name` names another assignment, or when no
     code cell defines any graded name (GRADED_NAMES) at top level. A notebook without Otter
-    metadata that defines them is this assignment. The message never quotes the notebook."""
+    metadata that defines them is this assignment. The message never quotes the notebook.
+    defined: the names its code cells define at top level, when the caller has parsed them already."""
     metadata = notebook.get("metadata") if isinstance(notebook, dict) else None
     otter = metadata.get("otter") if isinstance(metadata, dict) else None
     if isinstance(otter, dict) and "assignment_name" in otter:
         if otter["assignment_name"] != ASSIGNMENT_NAME:
             return (f"its Otter metadata names another assignment, not {ASSIGNMENT_NAME}: "
                     f"is it the notebook of another practical?")
-    cells = notebook.get("cells") if isinstance(notebook, dict) else None
-    defined = set()
+    cells = notebook.get("cells") if isinstance(notebook, dict) and defined is None else None
+    defined = set(defined or ())
     for cell in cells if isinstance(cells, list) else []:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue

@@ -139,7 +139,7 @@ def summary_data(results):
             "median": float(np.median([r.total for r in results])) if results else 0.0}
 
 
-def write_summary(results, out_dir):
+def write_summary(results, out_dir, similarity=None):
     data = summary_data(results)
     fig, ax = _subplots(figsize=(5.5, 3))
     ax.hist([r.total for r in results], bins=20, range=(0, max(data["possible"], 1)), color="tab:blue")
@@ -155,6 +155,13 @@ def write_summary(results, out_dir):
     ax.set_xlim(0, 100)
     fig.savefig(Path(out_dir) / "questions.png", dpi=90, bbox_inches="tight")
     pass_rates = _png(fig)
+    if similarity is not None:
+        from .similarity import render_html
+
+        similarity_html = render_html(similarity)  # escapes every piece of student text itself
+    else:
+        similarity_html = ""
     html = ENV.get_template("summary.html.j2").render(d=data, results=sorted(results, key=lambda r: r.submission),
-                                                      histogram=histogram, pass_rates=pass_rates)
+                                                      histogram=histogram, pass_rates=pass_rates,
+                                                      similarity=similarity_html)
     (Path(out_dir) / "summary.html").write_text(html, encoding="utf-8")

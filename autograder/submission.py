@@ -68,6 +68,7 @@ class Program:
     notes: list = field(default_factory=list)
     cells: list = field(default_factory=list)  # every code cell's source, as written (similarity report)
     trees: list = field(default_factory=list)  # the kept statements' ASTs (static checks)
+    defined: set = field(default_factory=set)  # every name the cells define at top level, kept or not
 
 
 RESERVED_IDS = {"grades.csv", "summary.html", "scores.png", "questions.png", "gradebook.csv", "similarity.csv",
@@ -363,6 +364,7 @@ def program_of(nb):
             program.notes.append(f"{where} is not valid Python ({type(e).__name__}: "
                                  f"{safe_text(getattr(e, 'msg', e), 200)}); its definitions were skipped")
             continue
+        program.defined |= top_level_names(tree)
         for node in tree.body:
             kept = keep(node, program.notes, where)
             if kept is None:
@@ -375,6 +377,18 @@ def program_of(nb):
             program.statements.append(Statement(index, node.lineno, source))
             program.trees.append(kept)
     return program
+
+
+def top_level_names(tree):
+    """The names a module's statements define at top level (functions, classes, assigned names)."""
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                names |= {sub.id for sub in ast.walk(target) if isinstance(sub, ast.Name)}
+    return names
 
 
 def load(path):
