@@ -27,7 +27,7 @@ from pathlib import Path
 
 import nbformat
 
-from .text import file_name_text, safe_text
+from .text import safe_text
 
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
 MAX_CELL_CHARS = 200_000  # a code cell larger than this is not read (a real one is a few KB)
@@ -79,14 +79,15 @@ def submission_id(path):
     """The student id: the file name without its extension, made safe as a folder name, a link and a
     spreadsheet cell (characters other than letters, digits and ._-+@ become _; no leading dot or
     formula sign; never one of the output folder's own files)."""
-    return safe_id(file_name_text(Path(path).stem))
+    return safe_id(Path(path).stem)
 
 
 def safe_id(text):
-    sid = re.sub(r"[^\w.+@-]", "_", safe_text(text, 120), flags=re.ASCII)[:120] or "_"
-    if sid[0] in ".=+-@" or sid in RESERVED_IDS:
-        sid = "_" + sid
-    return sid
+    """Letters (any script), digits and ._-+@ kept, anything else _ (autograder.handins names hand-ins
+    the same way)."""
+    from .handins import safe_id as handins_safe_id
+
+    return handins_safe_id(text)
 
 
 def _read_regular(path, max_bytes):

@@ -27,14 +27,3 @@ def safe_lines(values, limit=2000, count=50):
         return []
     return [safe_text(v, limit) for v in values[:count]]
 
-
-def file_name_text(name):
-    """A file name as text: names that are not UTF-8 (os.fsdecode gives them lone surrogates, e.g. a
-    Latin-1 'st\\xe9phane.ipynb' from an old archive) are read as Latin-1, which every byte string is."""
-    if not isinstance(name, str):
-        return safe_text(name)
-    try:
-        name.encode("utf-8")
-        return name
-    except UnicodeEncodeError:
-        return name.encode("utf-8", "surrogateescape").decode("latin-1")

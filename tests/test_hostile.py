@@ -69,7 +69,7 @@ PRELUDE = r'''
 import os, sys, time, signal, subprocess, threading, json, glob, ctypes, importlib
 import numpy
 _MARK = @MARK@
-_FORGED = 'FORGED-BY-STUDENT'
+_FORGED = 'FORGED-BY-' + 'STUDENT'  # not in this source as one string: only in what it writes
 _OUT = @OUT@
 _SUBS = @SUBS@
 _CANARY = @CANARY@
@@ -1124,7 +1124,7 @@ class Batch:
 
 
 LATIN1_NAME = b"st\xe9phane.ipynb"  # a file name that is not UTF-8, as old archives make them
-LATIN1_ID = "st_phane"
+LATIN1_ID = "stéphane"  # read as Latin-1, which every byte string is
 SECRET = Path("/etc/shadow")  # readable by root only
 
 
@@ -1369,7 +1369,9 @@ def test_a_hostile_file_name_writes_nowhere_else_and_breaks_nothing(stable_tmp):
     assert run.returncode == 0, run.stderr[-3000:]
     assert sorted(p.name for p in stable_tmp.iterdir()) == ["out", "subs"], "the grader wrote next to its output folder"
     assert (out / "grades.csv").is_file() and (out / "summary.html").is_file()
-    assert len(grades) == len(names) and float(grades["good"]["total"]) == 100.0
+    # '...ipynb' is a hidden file (its name starts with a dot): listed as not graded, with why.
+    assert len(grades) == len(names) - 1 and float(grades["good"]["total"]) == 100.0
+    assert "...ipynb" in run.stderr and "hidden" in run.stderr
     for row in grades.values():  # graded as the reference it is, or refused with a reason and 0
         assert (row["status"] == "graded" and float(row["total"]) == 100.0) or float(row["total"]) == 0.0, row
     summary = (out / "summary.html").read_text(encoding="utf-8")

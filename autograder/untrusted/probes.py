@@ -169,29 +169,40 @@ class _NoAutogradEngine:
         return True
 
 
-def _block_autograd():
-    """Make autograd unusable in this process (a question's own child): reverse mode (the engine)
-    and forward mode (dual levels)."""
-    from torch.autograd.variable import Variable
+class autograd_blocked:
+    """A context in which autograd cannot run: reverse mode (the engine every backward pass,
+    torch.autograd.grad, torch.func and torch.autograd.functional go through) and forward mode (dual
+    levels). Restored on exit, for callers that are not a question's own process (tests, benchmarks)."""
 
-    Variable._execution_engine = _NoAutogradEngine()
+    def __enter__(self):
+        from torch.autograd.variable import Variable
 
-    def no_dual_level(*args, **kwargs):
-        raise AutogradNotAllowed("backward used forward-mode autograd (torch.func.jvp, jacfwd or forward_ad); "
-                                 "Part 1 computes the gradients by hand")
-    torch._C._enter_dual_level = no_dual_level
-    torch._C._functorch._jvp_increment_nesting = no_dual_level
-    torch._C._functorch._grad_increment_nesting = no_dual_level
+        def no_dual_level(*args, **kwargs):
+            raise AutogradNotAllowed("backward used forward-mode autograd (torch.func.jvp, jacfwd or forward_ad); "
+                                     "Part 1 computes the gradients by hand")
+        functorch = torch._C._functorch
+        self._saved = [(Variable, "_execution_engine", Variable._execution_engine),
+                       (torch._C, "_enter_dual_level", torch._C._enter_dual_level),
+                       (functorch, "_jvp_increment_nesting", functorch._jvp_increment_nesting),
+                       (functorch, "_grad_increment_nesting", functorch._grad_increment_nesting)]
+        Variable._execution_engine = _NoAutogradEngine()
+        for owner, name, _ in self._saved[1:]:
+            setattr(owner, name, no_dual_level)
+        return self
+
+    def __exit__(self, *exc):
+        for owner, name, value in self._saved:
+            setattr(owner, name, value)
 
 
 def probe_backward(ns, inputs, params, arrays, meta):
     f = get_function(ns, "backward")
-    _block_autograd()
 
     def call(case):
         try:
-            grads = f(case_dict(inputs, case, PARAM_NAMES), case_dict(inputs, case, OUTPUT_NAMES),
-                      tensor(inputs[f"{case}.Y"]))
+            with autograd_blocked():
+                grads = f(case_dict(inputs, case, PARAM_NAMES), case_dict(inputs, case, OUTPUT_NAMES),
+                          tensor(inputs[f"{case}.Y"]))
         except AutogradNotAllowed as e:
             meta[f"{case}.autograd_blocked"] = short_error(e)
             return
