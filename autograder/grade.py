@@ -59,6 +59,7 @@ class SubmissionResult:
     isolation: str = ""
     internal_error: bool = False  # the grader failed, not the submission: never cached
     cached: bool = False  # read back from an earlier run (the file and the grader are unchanged)
+    cells: list = field(default=None, repr=False)  # the notebook's code cells, for the similarity report
 
     @property
     def total(self):
@@ -235,7 +236,7 @@ def grade_one(path, worker, sid=None):
     if crashed and status == "graded":
         status, detail = "crashed", "the process of a question ended before recording its result: " + ", ".join(crashed)
     return SubmissionResult(sid, str(path), status, safe_text(detail, 600), questions, notes,
-                            time.monotonic() - start, worker.isolation)
+                            time.monotonic() - start, worker.isolation, cells=program.cells)
 
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")  # Gradescope's
@@ -320,6 +321,17 @@ def write_gradebook(results, out_dir):
     return path
 
 
+def single_threaded_maths():
+    """One thread for numpy's BLAS and for torch in the grader's own process: its checks are small
+    computations, and the cores belong to the sandboxes (several threads each, fighting over two
+    cores, made a check 20 times slower)."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(1)
+    threadpool_limits(1)
+
+
 def check_writable(out_dir):
     """Create out_dir if needed and prove it is writable (SystemExit naming the problem otherwise),
     before any grading."""
@@ -354,6 +366,7 @@ def grade_all(paths, out_dir, jobs=1, allow_unsafe=False, progress=True, use_cac
     start at all (the preflight): then nothing is graded and nothing written."""
     out_dir = Path(out_dir)
     check_writable(out_dir)
+    single_threaded_maths()
     items = items_of(paths)
     failures = [] if failures is None else failures
     hide = sorted({str(i.path.parent.resolve()) for i in items if i.path} | {str(out_dir.resolve())})
@@ -451,9 +464,9 @@ def class_similarity(items, results):
 
     readable = {r.submission for r in results if r.status not in ("unreadable", "too_large", "wrong_assignment",
                                                                    "missing", "ambiguous")}
-    cells = {}
-    for item in items:
-        if item.path is not None and item.sid in readable:
+    cells = {r.submission: r.cells for r in results if r.submission in readable and r.cells is not None}
+    for item in items:  # the results reused from an earlier run: read their notebooks again
+        if item.path is not None and item.sid in readable and item.sid not in cells:
             try:
                 cells[item.sid] = program_of(read_notebook(item.path)).cells
             except UnreadableSubmission:

@@ -362,18 +362,22 @@ def _load_npz(data, max_bytes, max_arrays=256):
             with archive.open(member) as f:
                 version = np.lib.format.read_magic(f)
                 if version == (1, 0):
-                    shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+                    shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
                 elif version == (2, 0):
-                    shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+                    shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
                 else:
                     continue
-                if dtype.hasobject or dtype.kind not in "biuf":
+                if dtype.hasobject or dtype.kind not in "biuf" or any(not isinstance(n, int) or n < 0 for n in shape):
                     continue
-                total += int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+                size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+                total += size
                 if total > max_bytes:
                     raise ValueError("the arrays are larger than the limit")
-            with archive.open(member) as f:
-                arrays[member.filename[:-4]] = np.lib.format.read_array(f, allow_pickle=False)
+                data = f.read(size + 1)
+                if len(data) != size:
+                    continue  # a header that does not match its data
+                array = np.frombuffer(data, dtype=dtype)
+                arrays[member.filename[:-4]] = array.reshape(shape, order="F" if fortran else "C").copy()
     return arrays
 
 
