@@ -34,14 +34,12 @@ import math
 import os
 import sys
 import tempfile
-import tomllib
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .handins import HANDINS_CSV, HandinsError, load_roster, safe_id
 
-POINTS_TOML = Path(__file__).resolve().with_name("points.toml")
 SYSTEMS = ("moodle", "canvas", "gradescope-csv")
 MOODLE_IDENTITIES = {"email": "Email address", "username": "Username", "idnumber": "ID number"}
 # Moodle refuses grades above $CFG->gradepointmax (100 unless "unlimited grades" is on):
@@ -173,10 +171,10 @@ def load_class(grades_dir, roster=None, not_graded="empty", missing="empty"):
 
 
 def _default_possible(use_final):
-    with open(POINTS_TOML, "rb") as f:
-        table = tomllib.load(f)
-    total = sum(float(q["points"]) for q in table["questions"].values())
-    return total + (sum(float(v) for v in table["report"].values()) if use_final else 0)
+    from .config import load
+
+    settings = load()
+    return sum(settings.question_points.values()) + (sum(settings.report_points.values()) if use_final else 0)
 
 
 def _identities(grades_dir, roster):
@@ -213,8 +211,9 @@ def _identities(grades_dir, roster):
 
 
 def _question_points():
-    with open(POINTS_TOML, "rb") as f:
-        return {q: float(v["points"]) for q, v in tomllib.load(f)["questions"].items()}
+    from .config import load
+
+    return dict(load().question_points)
 
 
 def feedback_text(student, item):

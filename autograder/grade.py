@@ -27,54 +27,18 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tqdm import tqdm
+
 from . import checks, handins, sandbox
 from .mistakes import CATALOGUE
+from .results import (VISIBILITIES, QuestionResult, State, SubmissionResult, atomic_write, results_json,  # noqa: F401
+                      write_results_json, zero_result)
 from .submission import UnreadableSubmission, autograd_uses, program_of, read_notebook, submission_id
 from .text import safe_lines, safe_text
 
 HERE = Path(__file__).resolve().parent
 BASE_SEED = 20_240_917
 EXIT_MISUSE, EXIT_GRADER_FAILED = 2, 3
-
-
-@dataclass
-class QuestionResult:
-    id: str
-    score: float
-    max_score: float
-    output: str
-    mistakes: list = field(default_factory=list)
-    figures: dict = field(default_factory=dict)
-
-
-@dataclass
-class SubmissionResult:
-    submission: str
-    path: str
-    status: str
-    detail: str
-    questions: list  # of QuestionResult, in checks.ORDER
-    notes: list = field(default_factory=list)
-    seconds: float = 0.0
-    isolation: str = ""
-    internal_error: bool = False  # the grader failed, not the submission: never cached
-    cached: bool = False  # read back from an earlier run (the file and the grader are unchanged)
-    cells: list = field(default=None, repr=False)  # the notebook's code cells, for the similarity report
-
-    @property
-    def total(self):
-        return round(sum(q.score for q in self.questions), 2)
-
-    @property
-    def possible(self):
-        return round(sum(q.max_score for q in self.questions), 2)
-
-
-def zero_result(sid, path, status, detail, output=None, **kwargs):
-    """A row of zeros, every question saying `output` (default: the detail)."""
-    text = safe_text(output if output is not None else f"✗ {detail}")
-    return SubmissionResult(sid, str(path), status, safe_text(detail, 600),
-                            [QuestionResult(q, 0.0, checks.points(q), text) for q in checks.ORDER], **kwargs)
 
 
 @functools.cache
@@ -106,11 +70,22 @@ def autograder_fingerprint():
 
 
 def _feedback(verdict):
-    lines = [f"✗ {c.message or c.name}" for c in verdict.checks if not c.passed]
+    """The feedback of a judged question: the diagnosis first (what the mistake is, in words), then
+    each failed check once, then what could not be judged because of them, then the notes."""
+    checks_ = verdict.all_checks()
+    lines = [f"Likely mistake — {CATALOGUE[m].title}: {CATALOGUE[m].feedback}" for m in verdict.mistakes]
+    failed = [c for c in checks_ if not c.passed and c.judged]
+    seen = set()
+    for c in failed:
+        text = c.message or c.name
+        if text not in seen:  # several checks failing for one reason say it once
+            seen.add(text)
+            lines.append(f"✗ {text}")
+    unjudged = [c.name for c in checks_ if not c.passed and not c.judged]
+    if unjudged:
+        lines.append(f"✗ not judged, as what they need failed above: {', '.join(unjudged)}")
     lines += [f"• {c.message or c.name} (not charged here: the same mistake is counted on {c.counted_on})"
-              for c in verdict.checks if c.counted_on]
-    for mistake in verdict.mistakes:
-        lines.append(f"Likely mistake — {CATALOGUE[mistake].title}: {CATALOGUE[mistake].feedback}")
+              for c in checks_ if c.counted_on]
     lines += verdict.notes
     return [safe_text(line) for line in lines]
 
@@ -151,26 +126,27 @@ def _signal_name(code):
 
 
 def _unanswered(qid, question, run_result):
-    """Why a question has no usable record: from the conductor's account of its child."""
+    """(text, state): why a question has no usable record, from the conductor's account of its child."""
     entry = run_result.account.get(qid)
     if entry is None:
-        return {"timeout": "not reached: the notebook ran out of time before this question",
-                "memory": "not reached: the notebook ran out of memory",
-                "output": "not reached: the notebook wrote too much",
-                }.get(run_result.status, f"not reached: {run_result.detail or 'the grading of this submission stopped'}")
+        return ({"timeout": "not reached: the notebook ran out of time before this question",
+                 "memory": "not reached: the notebook ran out of memory",
+                 "output": "not reached: the notebook wrote too much",
+                 }.get(run_result.status, f"not reached: {run_result.detail or 'the grading of this submission stopped'}"),
+                State.NOT_REACHED)
     if entry.get("timed_out"):
-        return f"✗ {qid} took longer than its {question.seconds:g} s budget (an infinite loop?)"
+        return f"✗ {qid} took longer than its {question.seconds:g} s budget (an infinite loop?)", State.TIMEOUT
     code = entry.get("exit", 0)
     if isinstance(code, (int, float)) and code < 0:
         name = _signal_name(int(code))
         if name == "SIGKILL":
-            return f"✗ {qid} was stopped by the system (memory limit?) and recorded nothing"
+            return f"✗ {qid} was stopped by the system (memory limit?) and recorded nothing", State.CRASHED
         if name == "SIGXCPU":
-            return f"✗ {qid} used more than its {question.seconds:g} s of CPU"
+            return f"✗ {qid} used more than its {question.seconds:g} s of CPU", State.TIMEOUT
         if name == "SIGXFSZ":
-            return f"✗ {qid} wrote a file larger than the limit"
-        return f"✗ {qid} crashed ({name}, e.g. a segmentation fault) and recorded nothing"
-    return f"✗ {qid} ended its process before recording anything (a call to os._exit?)"
+            return f"✗ {qid} wrote a file larger than the limit", State.CRASHED
+        return f"✗ {qid} crashed ({name}, e.g. a segmentation fault) and recorded nothing", State.CRASHED
+    return f"✗ {qid} ended its process before recording anything (a call to os._exit?)", State.CRASHED
 
 
 def judge_all(run_result, context=None):
@@ -181,21 +157,24 @@ def judge_all(run_result, context=None):
         max_score = checks.points(q.id)
         got = run_result.results.get(q.id)
         if got is None:
-            results[q.id] = QuestionResult(q.id, 0.0, max_score, _unanswered(q.id, q, run_result))
+            text, state = _unanswered(q.id, q, run_result)
+            results[q.id] = QuestionResult(q.id, 0.0, max_score, text, state.value)
             continue
         arrays, meta = got[0], sanitize(got[1])
         status = meta.get("status")
         if status != "ok":
-            text = (f"✗ {meta.get('error', 'missing')}" if status == "missing"
+            missing = status == "missing"
+            text = (f"✗ {meta.get('error', 'missing')}" if missing
                     else f"✗ calling {q.id} raised {meta.get('error', 'an error')}")
-            results[q.id] = QuestionResult(q.id, 0.0, max_score, safe_text(text))
+            results[q.id] = QuestionResult(q.id, 0.0, max_score, safe_text(text),
+                                           (State.MISSING if missing else State.RAISED).value)
             continue
         q_arrays, params = per_question[q.id]
         try:
             verdict = checks.judge(q, q_arrays, params, arrays, meta, context)
         except Exception as e:  # noqa: BLE001 - outputs of an unexpected form: this question scores 0
             results[q.id] = QuestionResult(q.id, 0.0, max_score, f"✗ the values returned could not be checked "
-                                           f"({type(e).__name__}: {safe_text(str(e), 200)})")
+                                           f"({type(e).__name__}: {safe_text(str(e), 200)})", State.JUDGED.value)
             continue
         verdicts[q.id] = verdict
     charge_once(verdicts)
@@ -203,9 +182,9 @@ def judge_all(run_result, context=None):
         q, max_score = checks.BY_ID[qid], checks.points(qid)
         score = round(max_score * verdict.fraction, 2)
         lines = _feedback(verdict)
-        if score == max_score and not [c for c in verdict.checks if not c.passed] and not verdict.mistakes:
+        if score == max_score and all(c.passed for c in verdict.all_checks()) and not verdict.mistakes:
             lines = ["✓ all hidden tests passed"] + verdict.notes
-        results[q.id] = QuestionResult(q.id, score, max_score, "\n".join(lines), list(verdict.mistakes),
+        results[q.id] = QuestionResult(q.id, score, max_score, "\n".join(lines), verdict.state, list(verdict.mistakes),
                                        verdict.figures)
     return [results[qid] for qid in checks.ORDER]
 
@@ -239,46 +218,6 @@ def grade_one(path, worker, sid=None):
                             time.monotonic() - start, worker.isolation, cells=program.cells)
 
 
-VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")  # Gradescope's
-
-
-def results_json(result, visibility="visible"):
-    """Gradescope's results.json schema: one test per question id, with its score and the hidden
-    checks' feedback, at `visibility`. The status and the notes on the notebook's cells (top-level
-    `output`) are always visible; when the questions are not, a visible entry comes first that says
-    only what the student already knows (autograder.gradescope.public_entry)."""
-    if visibility not in VISIBILITIES:
-        raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}, not {visibility!r}")
-    output = f"Status: {result.status}. {result.detail}".strip()
-    if result.notes:
-        output += "\n" + "\n".join(result.notes)
-    if result.isolation.startswith("WITHOUT"):
-        output += f"\nGraded {result.isolation}."
-    data = {
-        "score": result.total,
-        "output": safe_text(output, 20000),
-        "tests": [{"name": q.id, "score": q.score, "max_score": q.max_score, "output": safe_text(q.output, 20000),
-                   "visibility": visibility} for q in result.questions],
-    }
-    if visibility != "visible":
-        from .gradescope import public_entry
-
-        data["tests"].insert(0, public_entry(result, visibility))
-    return data
-
-
-def _atomic_write(path, text):
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def write_results_json(result, folder, visibility="visible"):
-    _atomic_write(Path(folder) / "results.json", json.dumps(results_json(result, visibility), indent=1,
-                                                            ensure_ascii=False))
-
-
 def write_submission(result, out_dir):
     from .reports import write_student_report
 
@@ -288,7 +227,7 @@ def write_submission(result, out_dir):
     write_student_report(result, folder / "report.html")
     row = {"status": result.status, "detail": result.detail, "notes": result.notes, "seconds": result.seconds,
            "isolation": result.isolation, "questions": [q.__dict__ | {"figures": {}} for q in result.questions]}
-    _atomic_write(folder / "row.json", json.dumps(row))
+    atomic_write(folder / "row.json", json.dumps(row))
 
 
 def _cache_key(path):
@@ -416,13 +355,13 @@ def grade_all(paths, out_dir, jobs=1, allow_unsafe=False, progress=True, use_cac
                 pass
         with lock:
             done.append(result)
-            if progress:
-                bar = "#" * (30 * len(done) // len(to_grade))
-                print(f"\r[{bar:<30}] {len(done)}/{len(to_grade)} {result.submission[:30]:<30}",
-                      end="" if len(done) < len(to_grade) else "\n", file=sys.stderr, flush=True)
+            bar.set_postfix_str(result.submission[:30], refresh=False)
+            bar.update()
         return result
 
     results = []
+    # Progress on a terminal only: a log or a CI run gets the summary lines, not a bar redrawn 200 times.
+    bar = tqdm(total=len(to_grade), unit="submission", file=sys.stderr, disable=not (progress and sys.stderr.isatty()))
     # The preflight: one sandbox must start before any submission is graded (a broken install fails
     # once, loudly, and is not 200 crashed rows).
     if any(not use_cache or _cached(i.sid, i.path, out_dir) is None for i in to_grade):
@@ -451,6 +390,7 @@ def grade_all(paths, out_dir, jobs=1, allow_unsafe=False, progress=True, use_cac
                     results.append(zero_result(item.sid, item.path, "crashed", "internal grader error",
                                                internal_error=True))
     finally:
+        bar.close()
         for worker in started:
             worker.close()
         write_class_outputs(results, out_dir, failures, items)

@@ -22,7 +22,6 @@ them where it does in a checkout.
 import argparse
 import json
 import os
-import re
 import sys
 import tempfile
 import time
@@ -31,68 +30,26 @@ import traceback
 import zipfile
 from pathlib import Path
 
+from .results import public_entry, results_json  # noqa: F401 - public_entry: what students see at once
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 FILES = HERE / "gradescope_files"
 NOTEBOOK_NAME = "tp1_ab.ipynb"
-PUBLIC_TEST = "Public checks"
-WHEN = {"after_published": "when your instructor publishes the grades",
-        "after_due_date": "after the due date",
-        "hidden": "to your instructor only"}
-# What the engine's per-question output says when the function could not be run at all (missing,
-# raised, too slow, not reached): facts about the student's own code, shown at once. Anything else
-# comes from the hidden checks and waits for the configured visibility.
-RUN_PROBLEMS = [re.compile(p) for p in (
-    r"not reached: ", r"✗ \S+ took longer than its ", r"✗ calling \S+ raised ",
-    r"✗ the notebook defines no ", r"✗ '[^']*' is not a function", r"✗ missing$")]
-
-
 class NoSubmission(Exception):
     """The submission folder holds no single notebook or export zip."""
 
 
 def hidden_visibility():
     """`[gradescope] hidden_visibility` of points.toml: when students see scores and hidden feedback."""
-    from . import checks
-    from .grade import VISIBILITIES
+    from .config import load
 
-    value = checks.settings().get("gradescope", {}).get("hidden_visibility", "after_published")
-    if value not in VISIBILITIES:
-        raise ValueError(f"{checks.POINTS_FILE}: [gradescope] hidden_visibility must be one of "
-                         f"{', '.join(VISIBILITIES)}, not {value!r}")
-    return value
-
-
-# --- results.json on Gradescope -----------------------------------------------------------------
-
-def public_line(question, status):
-    """(ran, text): what the student may see at once about one question: found and ran, or why not."""
-    first = question.output.splitlines()[0].strip() if question.output else ""
-    if status == "unreadable" or first == "not graded":
-        return False, "not graded (see the status above)"
-    if any(p.match(first) for p in RUN_PROBLEMS):
-        return False, first.removeprefix("✗ ")[:600]
-    if question.id in ("circles_accuracy", "mnist_accuracy"):
-        return True, "the grader trained your functions without error"
-    if question.id == "MNIST_HPARAMS":
-        return True, "found"
-    return True, "found, and ran on the grader's inputs without error"
-
-
-def public_entry(result, visibility):
-    """The visible test entry of results.json when the question entries are not visible yet."""
-    lines = [(q.id, *public_line(q, result.status)) for q in result.questions]
-    text = ("Each graded function was looked for in your notebook and called on the grader's own inputs.\n"
-            f"Scores and the hidden tests' feedback (values, gradients, accuracy) are shown "
-            f"{WHEN.get(visibility, 'later')}.\n\n"
-            + "\n".join(f"{'✓' if ran else '✗'} {qid}: {why}" for qid, ran, why in lines))
-    return {"name": PUBLIC_TEST, "output": text, "visibility": "visible",
-            "status": "passed" if all(ran for _, ran, _ in lines) else "failed"}
+    return load().hidden_visibility
 
 
 def unreadable_result(message, path=""):
     """A SubmissionResult for a submission folder with nothing to grade."""
-    from .grade import zero_result
+    from .results import zero_result
 
     return zero_result("submission", path, "unreadable", message)
 
@@ -142,7 +99,7 @@ def run(root, visibility=None, allow_unsafe=True):
         print(f"submission: {path.relative_to(root)}")
         with tempfile.TemporaryDirectory(prefix="tp1-gradescope-") as out:
             [result] = grade.grade_all([path], out, jobs=1, allow_unsafe=allow_unsafe, progress=False, use_cache=False)
-    data = grade.results_json(result, visibility)
+    data = results_json(result, visibility)
     data["execution_time"] = round(time.monotonic() - start, 1)
     data["stdout_visibility"] = "hidden"  # the log below names every score
     write_results(data, root / "results")
@@ -154,7 +111,7 @@ def run(root, visibility=None, allow_unsafe=True):
 
 
 def main(argv=None):
-    from .grade import VISIBILITIES
+    from .results import VISIBILITIES
 
     parser = argparse.ArgumentParser(prog="python -m autograder.gradescope", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

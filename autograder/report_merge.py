@@ -46,7 +46,6 @@ import os
 import re
 import sys
 import tempfile
-import tomllib
 import warnings
 from pathlib import Path
 
@@ -67,21 +66,13 @@ class MissingReportWarning(UserWarning):
 
 
 def load_report_points(path: Path = POINTS_TOML) -> dict[str, float]:
-    """The ``[report]`` section of ``points.toml``: question id -> points, in file order."""
-    path = Path(path)
+    """The ``[report]`` section of ``points.toml``: question id -> points, Q1..Q17 in order."""
+    from .config import ConfigError, load
+
     try:
-        with path.open("rb") as f:
-            table = tomllib.load(f)
-    except OSError as e:
-        raise ReportScoresError(f"cannot read the points file {path}: {e.strerror}") from e
-    except tomllib.TOMLDecodeError as e:
-        raise ReportScoresError(f"{path}: not valid TOML: {e}") from e
-    section = table.get("report")
-    if not isinstance(section, dict) or not section:
-        raise ReportScoresError(f"{path}: no [report] section with the points of Q1..Q17")
-    points = {str(k): v for k, v in section.items()}
-    _check_points(points, str(path))
-    return {k: float(v) for k, v in points.items()}
+        return dict(load(Path(path)).report_points)
+    except ConfigError as e:
+        raise ReportScoresError(str(e)) from e
 
 
 def _check_points(points: dict, where: str) -> None:

@@ -63,16 +63,18 @@ def namespace(mutant=None):
 
 def circles_runs(ns, seed):
     """Every one of the grader's training runs, without stopping early: (runs, 2) array of (training
-    accuracy, hidden accuracy). Each run has its own seeds, so what a grading run that stops early
-    scores is a function of these (circles_score)."""
+    accuracy, hidden accuracy), measured as the grader measures them (from the trained parameters).
+    Each run has its own seeds, so what a grading run that stops early scores is a function of these
+    (circles_score)."""
     arrays, params = accuracy.circles_accuracy_inputs(seed)
+    params = dict(params, enough_train_accuracy=None, hopeless_train_accuracy=None)
     out, meta = {}, {}
     torch.manual_seed(seed)
-    probes.probe_circles_accuracy(ns, arrays, dict(params, enough_train_accuracy=None, hopeless_train_accuracy=None),
-                                  out, meta)
-    hidden = accuracy.circles_run_accuracies(out, hidden_circles(seed)[1], params["runs"])
-    return np.array([(meta.get(f"run{run}.train_accuracy") or 0.0, hidden[run] or 0.0)
-                     for run in range(params["runs"])])
+    probes.probe_circles_accuracy(ns, arrays, params, out, meta)
+    runs, _ = accuracy.circles_runs(arrays, params, probes.only_arrays(out), probes.only_json(meta))
+    measured = [(r.get("train_accuracy", 0.0), r.get("accuracy", 0.0)) if r["complete"] else (0.0, 0.0) for r in runs]
+    measured += [(0.0, 0.0)] * (params["runs"] - len(measured))
+    return np.array(measured)
 
 
 def circles_score(runs, enough, hopeless=accuracy.CIRCLES_HOPELESS_TRAIN_ACCURACY):
@@ -98,27 +100,33 @@ def recommend_enough(reference):
     return None
 
 
-def mnist_accuracy(ns, seed):
-    arrays, params = accuracy.mnist_accuracy_inputs(seed)
+def _judged_accuracy(qid, ns, seed, arrays, params):
+    """The accuracy the grader measures for question qid (0 when it cannot)."""
     out, meta = {}, {}
     torch.manual_seed(seed)
-    probes.probe_mnist_accuracy(ns, arrays, params, out, meta)
-    if meta.get("over_budget"):
+    np.random.seed(seed)
+    try:
+        probes.PROBES[qid](ns, arrays, params, out, meta)
+    except Exception:  # noqa: BLE001 - a mistake that makes the probe fail scores 0
         return 0.0
-    return float((out["predictions"] == mnist_split()[3]).mean())
+    question = checks.BY_ID[qid]
+    verdict = checks.judge(question, arrays, params, probes.only_arrays(out), probes.only_json(meta))
+    return float(verdict.figures.get("accuracy", 0.0))
+
+
+def mnist_accuracy(ns, seed):
+    arrays, params = accuracy.mnist_accuracy_inputs(seed)
+    return _judged_accuracy("mnist_accuracy", ns, seed, arrays, params)
 
 
 def svm_accuracy(ns, seed):
     arrays, params = accuracy.fit_svm_inputs(seed)
-    out, meta = {}, {}
-    np.random.seed(seed)
-    probes.probe_fit_svm(ns, arrays, params, out, meta)
-    return float((out["predictions"].reshape(-1) == hidden_circles(seed)[1]).mean())
+    return _judged_accuracy("fit_svm", ns, seed, arrays, params)
 
 
 QUESTIONS = {  # question: (measure, the functions whose mistakes reach it, seeds per mistake)
-    "circles_accuracy": (circles_runs, {"init_params", "forward", "backward", "sgd"}, 10),
-    "mnist_accuracy": (mnist_accuracy, {"init_model", "init_model_optim", "MNIST_HPARAMS"}, 5),
+    "circles_accuracy": (circles_runs, {"forward", "backward", "sgd"}, 10),  # from the grader's initial parameters
+    "mnist_accuracy": (mnist_accuracy, {"init_model", "init_model_optim", "loss_accuracy_nn", "MNIST_HPARAMS"}, 5),
     "fit_svm": (svm_accuracy, {"fit_svm"}, 100),
 }
 MUTANT = {m.name: m for m in MUTANTS}

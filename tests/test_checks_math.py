@@ -157,7 +157,7 @@ def test_the_forward_and_backward_inputs_come_in_both_dtypes():
                                  "MNIST_HPARAMS"])
 def test_the_reference_passes_every_check(qid):
     verdict = probe_and_judge(qid, {})
-    assert verdict.fraction == 1.0 and verdict.mistakes == [], [c for c in verdict.checks if not c.passed]
+    assert verdict.fraction == 1.0 and verdict.mistakes == [], [c for c in verdict.all_checks() if not c.passed]
 
 
 def test_a_backward_returning_the_finite_difference_gradient_passes():
@@ -179,9 +179,9 @@ def test_a_gradient_off_by_one_part_in_a_thousand_fails_in_float64():
         grads = ref.backward(params, outputs, Y)
         return dict(grads, Wh=grads["Wh"] * 1.001)
     verdict = probe_and_judge("backward", {"backward": backward})
-    failed = [c.name for c in verdict.checks if not c.passed]
+    failed = [c.name for c in verdict.all_checks() if not c.passed]
     assert failed == ["dWh (small)", "dWh (tp)"] and verdict.mistakes == []
-    assert "finite-difference gradient check" in next(c.message for c in verdict.checks if not c.passed)
+    assert "finite-difference gradient check" in next(c.message for c in verdict.all_checks() if not c.passed)
 
 
 def test_forward_must_keep_float32_and_accept_float64():
@@ -189,7 +189,7 @@ def test_forward_must_keep_float32_and_accept_float64():
         Yhat, outputs = ref.forward({k: v.double() for k, v in params.items()}, X.double())
         return Yhat, outputs
     verdict = probe_and_judge("forward", {"forward": forward})
-    assert [c.name for c in verdict.checks if not c.passed] == ["keeps float32"]
+    assert [c.name for c in verdict.all_checks() if not c.passed] == ["keeps float32"]
     assert verdict.mistakes == ["dtype_changed"]
 
 
@@ -199,9 +199,11 @@ def test_an_exception_in_one_case_costs_that_case_only():
             raise ValueError("only float32, sorry")
         return ref.forward(params, X)
     verdict = probe_and_judge("forward", {"forward": forward})
-    failed = [c for c in verdict.checks if not c.passed]
-    assert [c.name for c in failed] == ["Yhat (float64 inputs)"]
-    assert "ValueError: only float32, sorry" in failed[0].message
+    failed = [c for c in verdict.all_checks() if not c.passed]
+    # the case's own checks only: its Yhat, and what cannot be judged without it
+    assert [c.name for c in failed] == ["Yhat (float64 inputs)", "keeps float64", "outputs dict (float64 inputs)"]
+    assert "ValueError: only float32, sorry" in failed[0].message and failed[0].judged
+    assert not failed[1].judged and not failed[2].judged
 
 
 def test_the_mnist_budget_is_the_same_estimate_on_both_sides():

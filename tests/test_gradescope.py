@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import checks, gradescope
+from autograder import checks, gradescope, results
 
 pytestmark = pytest.mark.grading
 ROOT = Path(__file__).resolve().parent.parent
@@ -298,8 +298,8 @@ def test_a_submission_without_notebook_still_gets_a_results_json(tmp_path):
 def test_the_local_default_stays_visible_and_the_setting_is_a_gradescope_visibility():
     from autograder import grade
 
-    assert gradescope.hidden_visibility() in grade.VISIBILITIES
+    assert gradescope.hidden_visibility() in results.VISIBILITIES
     result = gradescope.unreadable_result("nothing here")
-    assert [t["visibility"] for t in grade.results_json(result)["tests"]] == ["visible"] * len(checks.ORDER)
+    assert [t["visibility"] for t in results.results_json(result)["tests"]] == ["visible"] * len(checks.ORDER)
     with pytest.raises(ValueError):
-        grade.results_json(result, "later")
+        results.results_json(result, "later")

@@ -11,7 +11,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder import checks, grade, sandbox
+from autograder import checks, config, grade, sandbox
 
 pytestmark = pytest.mark.grading
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,7 +65,7 @@ def test_each_flawed_sample_loses_points_on_its_question_with_its_diagnosis(demo
 
 def test_summed_gradients_keep_the_configured_credit(demo):
     row = scores(read_grades(demo)["summed_gradients"])
-    assert row["backward"] == pytest.approx(checks.points("backward") * checks.settings()["settings"]["summed_gradient_credit"])
+    assert row["backward"] == pytest.approx(checks.points("backward") * config.load().summed_gradient_credit)
 
 
 def test_unfilled_notebook_gets_zero_and_is_graded(demo):

@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import checks, grade
+from autograder import checks, config, grade
 from autograder.mistakes import CATALOGUE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -259,7 +259,7 @@ def test_a_mutant_loses_points_on_exactly_its_questions_and_is_diagnosed(graded,
 @pytest.mark.part1
 def test_consistently_summed_gradients_keep_the_configured_credit(graded):
     backward = next(q for q in graded["grad_summed"].questions if q.id == "backward")
-    assert backward.score == round(checks.points("backward") * checks.settings()["settings"]["summed_gradient_credit"], 2)
+    assert backward.score == round(checks.points("backward") * config.load().summed_gradient_credit, 2)
     partly = next(q for q in graded["bias_grad_mean"].questions if q.id == "backward")
     # Not the convention: only the bias gradients are off, which costs their 6 checks of 12.5.
     assert partly.score == round(checks.points("backward") * 6.5 / 12.5, 2)

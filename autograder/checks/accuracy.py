@@ -9,7 +9,7 @@ set drawn at grading time and on MNIST digits the release never loads.
 import numpy as np
 
 from ..data import circles_train, hidden_circles, mnist_split
-from .common import Verdict
+from .common import Rubric, Verdict
 
 CIRCLES_HPARAMS = {"nh": 10, "eta": 0.3, "batch_size": 10, "epochs": 100}
 # Up to CIRCLES_RUNS training runs from different seeds (initialisation, batch order); the best counts.
@@ -46,12 +46,19 @@ def grid():
     return np.stack([x1.ravel(), x2.ravel()], axis=1)
 
 
+CIRCLES_RUBRIC = Rubric({"accuracy on a hidden Circles test set": 1})
+MNIST_RUBRIC = Rubric({"accuracy on held-out MNIST digits": 1})
+SVM_RUBRIC = Rubric({"accuracy on a hidden Circles test set": 1})
+HPARAMS_RUBRIC = Rubric({"a dict of nh, eta, batch_size, epochs with valid values": 1})
+
+
 def _accuracy_verdict(v, what, acc, thresholds):
-    full, half = thresholds["full"], thresholds["half"]
+    """Full points at or above thresholds.full, half at or above thresholds.half."""
+    full, half = thresholds.full, thresholds.half
     if acc >= full:
-        v.add(what, 1, True)
+        v.add(what, True)
     else:
-        v.add(what, 1, False, f"{what}: {acc:.3f}, below the {full:.2f} needed for full points"
+        v.add(what, False, f"{what}: {acc:.3f}, below the {full:.2f} needed for full points"
               + (" (half points from %.2f)" % half if acc >= half else f"; {half:.2f} gives half points"))
         if acc >= half:
             v.credit_override = 0.5
@@ -132,19 +139,21 @@ def circles_runs(arrays_in, params, out, meta):
 
 
 def judge_circles_accuracy(arrays_in, params, out, meta, thresholds):
-    v = Verdict()
+    v = Verdict(CIRCLES_RUBRIC)
     what = "accuracy on a hidden Circles test set"
     runs, n_hidden = circles_runs(arrays_in, params, out, meta)
     complete = [r for r in runs if r["complete"]]
     if not complete:
         failed = runs[-1] if runs else {"error": "no parameters were reported"}
-        v.add(what, 1, False, "the grader could not train your Part-1 functions: "
+        v.add(what, False, "the grader could not train your Part-1 functions: "
               + (failed.get("error") or "the training stopped before its last epoch"))
+        if failed.get("error") and failed["error"] != "no parameters were reported":
+            v.state = "raised"
         return v
     best = max(complete, key=lambda r: r["accuracy"])
     acc = best["accuracy"]
     if not best["finite"]:
-        v.add(what, 1, False, "training diverged: the trained network's outputs contain NaN or inf")
+        v.add(what, False, "training diverged: the trained network's outputs contain NaN or inf")
         return v
     v.figures = {"train_loss": best["train_loss"], "Yhat_grid": mlp_logits(best["final"], grid()),
                  "accuracy": acc}
@@ -198,10 +207,10 @@ def valid_hparams(values):
 
 
 def judge_mnist_hparams(arrays_in, params, out, meta):
-    v = Verdict()
+    v = Verdict(HPARAMS_RUBRIC)
     hp, problem = (valid_hparams(meta.get("values")) if meta.get("type") == "dict"
                    else (None, f"MNIST_HPARAMS must be a dict, it is a {meta.get('type', 'missing')}"))
-    if not v.add("a dict of nh, eta, batch_size, epochs with valid values", 1, hp is not None, problem):
+    if not v.add("a dict of nh, eta, batch_size, epochs with valid values", hp is not None, problem):
         if "CPU" in problem:
             v.diagnose("mnist_over_budget")
     return v
@@ -241,26 +250,26 @@ def how_the_model_computes(W1, b1, W2, b2, X, logits):
 
 
 def judge_mnist_accuracy(arrays_in, params, out, meta, thresholds):
-    v = Verdict()
+    v = Verdict(MNIST_RUBRIC)
     what = "accuracy on held-out MNIST digits"
     *_, Xheld, yheld = mnist_split()
     hp, problem = valid_hparams(meta.get("hparams"))
     if meta.get("over_budget") or (hp is None and "CPU" in problem):
-        v.add(what, 1, False, f"not trained: {problem or 'MNIST_HPARAMS are over the CPU budget'} (see MNIST_HPARAMS)")
+        v.add(what, False, f"not trained: {problem or 'MNIST_HPARAMS are over the CPU budget'} (see MNIST_HPARAMS)")
         return v
     if hp is None:
-        v.add(what, 1, False, f"not trained: {problem}")
+        v.add(what, False, f"not trained: {problem}")
         return v
     nh = int(hp["nh"])
     shapes = [(nh, MNIST_INPUTS), (nh,), (10, nh), (10,)]
     weights = [finite_array(out, f"param{i}", shape) for i, shape in enumerate(shapes)]
     losses = finite_array(out, "train_loss", (int(hp["epochs"]),)) if "train_loss" in out else None
     if not meta.get("contract_parameters"):
-        v.add(what, 1, False, f"the model of init_model_optim does not have the parameters of Linear(784, {nh}) -> "
+        v.add(what, False, f"the model of init_model_optim does not have the parameters of Linear(784, {nh}) -> "
               f"Linear({nh}, 10) (their shapes, in that order): the grader cannot measure it")
         return v
     if any(w is None for w in weights):
-        v.add(what, 1, False, "training diverged: the trained weights contain NaN or inf" if all(
+        v.add(what, False, "training diverged: the trained weights contain NaN or inf" if all(
             f"param{i}" in out for i in range(4)) else "the trained weights were not reported")
         if losses is None and "train_loss" in out:
             v.diagnose("mnist_diverged")
@@ -389,12 +398,12 @@ def svm_predictions(out, meta, X):
 
 
 def judge_fit_svm(arrays_in, params, out, meta, thresholds):
-    v = Verdict()
+    v = Verdict(SVM_RUBRIC)
     what = "accuracy on a hidden Circles test set"
     Xhidden, labels = hidden_circles(params["seed"])
     predictions, problem = svm_predictions(out, meta, Xhidden)
     if predictions is None:
-        v.add(what, 1, False, problem)
+        v.add(what, False, problem)
         return v
     acc = float((predictions == labels).mean())
     grid_predictions, _ = svm_predictions(out, meta, grid())

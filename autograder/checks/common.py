@@ -12,43 +12,76 @@ class Check:
     message: str = ""
     mistake: str = ""  # the catalogued mistake this failed check is the symptom of, when known
     counted_on: str = ""  # set when that mistake is charged on another question (see Verdict.forgive)
+    judged: bool = True  # False: it could not be judged (what it needs failed first): it counts as failed
+
+
+class Rubric(dict):
+    """A question's checks and their weights, declared up front (name -> weight, in order): the
+    question's score is the weight of the checks passed over the weight of them all."""
 
 
 @dataclass
 class Verdict:
-    """The judgement of one question: weighted checks, diagnosed mistakes, and notes."""
-    checks: list = field(default_factory=list)
+    """The judgement of one question: its rubric's checks, diagnosed mistakes, and notes. A check of
+    the rubric that the judge never reaches (what it needs failed first) counts as failed."""
+    rubric: Rubric
+    checks: dict = field(default_factory=dict)  # name -> Check, in the order judged
     mistakes: list = field(default_factory=list)  # ids of autograder.mistakes.CATALOGUE
     notes: list = field(default_factory=list)
     credit_override: float | None = None  # fraction of the points, when a setting decides it
     figures: dict = field(default_factory=dict)  # what the report may draw (arrays)
+    state: str = "judged"  # "raised" when the training the question drives raised (autograder.results.State)
+    cause: str = ""  # the mistake that kept the unjudged checks from being judged
 
-    def add(self, name, weight, passed, message=""):
-        self.checks.append(Check(name, weight, bool(passed), "" if passed else message))
+    def add(self, name, passed, message=""):
+        """Judge the rubric's check `name`; returns whether it passed."""
+        if name not in self.rubric:
+            raise KeyError(f"{name!r} is not a check of this question's rubric")
+        if name in self.checks:
+            raise KeyError(f"{name!r} was judged twice")
+        self.checks[name] = Check(name, self.rubric[name], bool(passed), "" if passed else message)
         return bool(passed)
+
+    def fail(self, names, message):
+        """Several checks fail for one reason (the message is shown once)."""
+        for i, name in enumerate(names):
+            self.add(name, False, message if i == 0 else "")
 
     def diagnose(self, mistake_id):
         if mistake_id not in self.mistakes:
             self.mistakes.append(mistake_id)
 
-    def link(self, mistake_id):
-        """Diagnose mistake_id as the cause of the last (failed) check."""
+    def link(self, mistake_id, name=None):
+        """Diagnose mistake_id as the cause of check `name` (default: the last judged), which failed."""
         self.diagnose(mistake_id)
-        self.checks[-1].mistake = mistake_id
+        self.checks[name or list(self.checks)[-1]].mistake = mistake_id
+
+    def stop(self, cause=""):
+        """The checks not judged yet cannot be: they fail, because of `cause` (a mistake id) if given."""
+        self.cause = cause
+        for name, weight in self.rubric.items():
+            if name not in self.checks:
+                self.checks[name] = Check(name, weight, False, "", cause, judged=False)
+
+    def all_checks(self):
+        """Every check of the rubric, those never reached as not judged."""
+        return [self.checks.get(name) or Check(name, weight, False, "", self.cause, judged=False)
+                for name, weight in self.rubric.items()]
 
     def forgive(self, mistake_id, question):
         """The failed checks caused by mistake_id no longer cost points here: the mistake is charged
         on `question`, its own (a function that reuses another carries its mistake along)."""
-        for check in self.checks:
+        for name, check in [(c.name, c) for c in self.all_checks()]:
             if check.mistake == mistake_id and not check.passed:
                 check.passed, check.counted_on = True, question
+                self.checks[name] = check
 
     @property
     def fraction(self):
         if self.credit_override is not None:
             return self.credit_override
-        total = sum(c.weight for c in self.checks)
-        return sum(c.weight for c in self.checks if c.passed) / total if total else 0.0
+        total = sum(self.rubric.values())
+        return sum(c.weight for c in self.all_checks() if c.passed) / total if total else 0.0
 
 
 def rel_error(x, y, floor=1e-8):

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from .. import reference as ref
-from .common import (Verdict, as_scalar, close, describe_mismatch, dtype_of, fd_error, is_tensor,
+from .common import (Rubric, Verdict, as_scalar, close, describe_mismatch, dtype_of, fd_error, is_tensor,
                      numerical_gradients, ratio, rel_error, shape_of, type_of, value)
 
 PARAMS = ("Wh", "bh", "Wy", "by")
@@ -47,34 +47,32 @@ def init_params_inputs(seed):
     return {}, {"calls": INIT_CALLS}
 
 
+INIT_PARAMS_RUBRIC = Rubric({"shapes": 2, "biases zero": 1, "weights N(0, 0.3^2)": 2})
+
+
 def judge_shapes(v, out, meta, calls, names=PARAMS):
-    ok = True
+    """The "shapes" check of the dicts init_params (or init_params_autograd) returned for each call."""
     for tag, (nx, nh, ny) in calls.items():
         if not (meta.get(tag) or {}).get("is_dict"):
-            v.add(f"{tag}: returns a dict", 1, False, f"init_params({nx}, {nh}, {ny}) must return a dict, "
-                  f"it returned {(meta.get(tag) or {}).get('type', 'nothing')}")
-            return False
+            return v.add("shapes", False, f"init_params({nx}, {nh}, {ny}) must return a dict, "
+                         f"it returned {(meta.get(tag) or {}).get('type', 'nothing')}")
         expected = {"Wh": (nh, nx), "bh": (1, nh), "Wy": (ny, nh), "by": (1, ny)}
         for name in names:
             got = shape_of(meta, f"{tag}.{name}")
             if got != expected[name]:
-                ok = False
-                v.add(f"{name} shape", 1, False, f"{name} for sizes ({nx}, {nh}, {ny}) has shape {got}, "
+                v.add("shapes", False, f"{name} for sizes ({nx}, {nh}, {ny}) has shape {got}, "
                       f"expected {expected[name]}" if got is not None else f"{name} is missing or not a tensor "
                       f"({type_of(meta, f'{tag}.{name}')})")
                 if got == expected[name][::-1] and name in ("Wh", "Wy"):
                     v.link("params_in_out_layout")
                 return False
-    return v.add("shapes", 2, ok)
+    return v.add("shapes", True)
 
 
 def judge_init_params(arrays_in, params, out, meta):
-    v = Verdict()
+    v = Verdict(INIT_PARAMS_RUBRIC)
     if not judge_shapes(v, out, meta, params["calls"]):
-        cause = v.checks[-1].mistake  # what makes the shapes wrong also keeps the law from being judged
-        for name, weight in (("biases zero", 1), ("weights N(0, 0.3^2)", 2)):
-            v.add(name, weight, False)
-            v.checks[-1].mistake = cause
+        v.stop(v.checks["shapes"].mistake)  # what makes the shapes wrong also keeps the law from being judged
         return v
     judge_law(v, out, params["calls"], {"init_no_scale": "init_no_scale", "init_variance_as_std": "init_variance_as_std",
                                         "init_uniform": "init_uniform", "init_bias_random": "init_bias_random"})
@@ -85,7 +83,7 @@ def judge_law(v, out, calls, mistakes):
     """Biases zero and weights i.i.d. N(0, 0.3^2) (the large call's), with the mistakes' ids for the
     catalogued laws (keys: init_no_scale, init_variance_as_std, init_uniform, init_bias_random)."""
     biases = [out[f"{tag}.{b}"] for tag in calls for b in ("bh", "by") if f"{tag}.{b}" in out]
-    if not v.add("biases zero", 1, len(biases) == 2 * len(calls) and all(np.all(b == 0) for b in biases),
+    if not v.add("biases zero", len(biases) == 2 * len(calls) and all(np.all(b == 0) for b in biases),
                  "the biases must be zero"):
         v.link(mistakes["init_bias_random"])
     weights = np.concatenate([out["big.Wh"].ravel(), out["big.Wy"].ravel()]).astype(np.float64)
@@ -95,7 +93,7 @@ def judge_law(v, out, calls, mistakes):
     std_ok = abs(std - 0.3) < 6 * 0.3 / np.sqrt(2 * n)
     kurtosis = float(np.mean((weights - mean) ** 4) / std**4) if std > 0 else 0.0
     normal_ok = abs(kurtosis - 3.0) < 0.15
-    passed = v.add("weights N(0, 0.3^2)", 2, mean_ok and std_ok and normal_ok,
+    passed = v.add("weights N(0, 0.3^2)", mean_ok and std_ok and normal_ok,
                    f"the weights drawn for sizes (400, 300, 200) have mean {mean:.3f}, standard deviation "
                    f"{std:.3f} and kurtosis {kurtosis:.2f}; expected about 0, 0.3 and 3 (a normal law)")
     if not passed:
@@ -142,8 +140,15 @@ def _softmax(z, dim):
     return torch.softmax(z, dim=dim)
 
 
+DTYPE_CASES = ("small", "f64")  # where forward must keep the input's dtype
+FORWARD_RUBRIC = Rubric(
+    {f"Yhat ({label})": 1 if case in STABILITY_CASES else 2 for case, (_, _, label) in FORWARD_CASES.items()}
+    | {f"keeps {str(FORWARD_CASES[case][1]).replace('torch.', '')}": 0.5 for case in DTYPE_CASES}
+    | {f"outputs dict ({label})": 0.5 for case, (_, _, label) in FORWARD_CASES.items() if case not in STABILITY_CASES})
+
+
 def judge_forward(arrays_in, params, out, meta):
-    v = Verdict()
+    v = Verdict(FORWARD_RUBRIC)
     overflow = False  # NaN or inf for huge logits
     for case, (N, nx, nh, ny) in params["cases"].items():
         P, X = tensors(arrays_in, case, PARAMS), torch.from_numpy(arrays_in[f"{case}.X"])
@@ -151,26 +156,25 @@ def judge_forward(arrays_in, params, out, meta):
         got = value(out, f"{case}.Yhat")
         label = FORWARD_CASES[case][2]
         stability = case in STABILITY_CASES
-        weight = 1 if stability else 2
         if meta.get(f"{case}.error"):
-            v.add(f"Yhat ({label})", weight, False, f"forward raised {meta[f'{case}.error']} ({label})")
+            v.add(f"Yhat ({label})", False, f"forward raised {meta[f'{case}.error']} ({label})")
             continue
         if got is None or got.shape != (N, ny):
             shape = shape_of(meta, f"{case}.Yhat")
-            v.add(f"Yhat ({label})", weight, False, f"Yhat ({label}) is a {type_of(meta, f'{case}.Yhat')}"
+            v.add(f"Yhat ({label})", False, f"Yhat ({label}) is a {type_of(meta, f'{case}.Yhat')}"
                   + (f" of shape {shape}" if shape is not None else "") + f", expected a tensor of shape ({N}, {ny})")
             continue
-        if case in ("small", "f64"):
+        if case in DTYPE_CASES:
             want = str(FORWARD_CASES[case][1]).replace("torch.", "")
             dtype = dtype_of(out, meta, f"{case}.Yhat")
-            if not v.add(f"keeps {want}", 0.5, dtype == want and is_tensor(meta, f"{case}.Yhat"),
+            if not v.add(f"keeps {want}", dtype == want and is_tensor(meta, f"{case}.Yhat"),
                          f"with {want} inputs Yhat must be a {want} tensor, it is {dtype} "
                          f"(compute in the dtype of X, do not convert)"):
                 v.diagnose("dtype_changed")
         tol = 1e-9 if case == "f64" else 1e-3
         if stability and not np.all(np.isfinite(got)):
             overflow = True
-        if not v.add(f"Yhat ({label})", weight, close(got, expected_Yhat.numpy(), tol),
+        if not v.add(f"Yhat ({label})", close(got, expected_Yhat.numpy(), tol),
                      describe_mismatch(f"Yhat ({label})", got, expected_Yhat.numpy())) and not stability:
             _diagnose_forward(v, P, X, got, expected)
         if stability:
@@ -180,7 +184,7 @@ def judge_forward(arrays_in, params, out, meta):
         missing = [name for name in OUTPUTS if name not in keys]
         wrong = [name for name in OUTPUTS if name in keys and not close(
             out.get(f"{case}.outputs.{name}", np.empty(0)), expected[name].numpy(), max(tol, 1e-5))]
-        if not v.add(f"outputs dict ({label})", 0.5, not missing and not wrong,
+        if not v.add(f"outputs dict ({label})", not missing and not wrong,
                      "outputs must be a dict holding X, htilde, h, ytilde, yhat"
                      + (f"; missing: {', '.join(missing)}" if missing else "")
                      + (f"; wrong: {', '.join(wrong)}" if wrong else "")):
@@ -217,8 +221,7 @@ def _diagnose_forward(v, P, X, got, expected):
 def loss_accuracy_inputs(seed):
     g = torch.Generator().manual_seed(seed)
     arrays, cases = {}, {}
-    for case, (N, ny), dtype in (("small", (7, 4), torch.float32), ("tp", (10, 2), torch.float32),
-                                 ("f64", (9, 3), torch.float64)):
+    for case, ((N, ny), dtype) in LOSS_CASES.items():
         Y = one_hot(g, N, ny, dtype)
         # Mostly right predictions, but not all: the accuracy is strictly between 0 and 1.
         logits = torch.randn(N, ny, generator=g, dtype=dtype) + 1.5 * Y
@@ -228,25 +231,29 @@ def loss_accuracy_inputs(seed):
     return arrays, {"cases": cases}
 
 
+LOSS_CASES = {"small": ((7, 4), torch.float32), "tp": ((10, 2), torch.float32), "f64": ((9, 3), torch.float64)}
+LOSS_RUBRIC = Rubric({"L is a 0-dim tensor": 0.5} | {name: weight for case in LOSS_CASES
+                                                    for name, weight in ((f"L ({case})", 2), (f"acc ({case})", 1))})
+
+
 def judge_loss_accuracy(arrays_in, params, out, meta):
-    v = Verdict()
+    v = Verdict(LOSS_RUBRIC)
     for case, (N, ny) in params["cases"].items():
         Yhat, Y = torch.from_numpy(arrays_in[f"{case}.Yhat"]), torch.from_numpy(arrays_in[f"{case}.Y"])
         L_ref, acc_ref = ref.loss_accuracy(Yhat.double(), Y.double())
         L_ref = float(L_ref)
         L, acc = as_scalar(value(out, f"{case}.L")), as_scalar(value(out, f"{case}.acc"))
         if meta.get(f"{case}.error"):
-            v.add(f"L ({case})", 2, False, f"loss_accuracy raised {meta[f'{case}.error']} for a batch of {N} "
-                  f"examples and {ny} classes")
-            v.add(f"acc ({case})", 1, False, "")
+            v.fail([f"L ({case})", f"acc ({case})"], f"loss_accuracy raised {meta[f'{case}.error']} for a batch of "
+                   f"{N} examples and {ny} classes")
             continue
         if case == "small":
-            if not v.add("L is a 0-dim tensor", 0.5, is_tensor(meta, "small.L") and shape_of(meta, "small.L") == (),
+            if not v.add("L is a 0-dim tensor", is_tensor(meta, "small.L") and shape_of(meta, "small.L") == (),
                          f"L must be a 0-dim tensor, it is a {type_of(meta, 'small.L')}"
                          + (f" of shape {shape_of(meta, 'small.L')}" if shape_of(meta, 'small.L') else "")):
                 if not is_tensor(meta, "small.L"):
                     v.diagnose("loss_not_tensor")
-        if v.add(f"L ({case})", 2, L is not None and abs(L - L_ref) <= 1e-5 * max(1, abs(L_ref)),
+        if v.add(f"L ({case})", L is not None and abs(L - L_ref) <= 1e-5 * max(1, abs(L_ref)),
                  f"L for a batch of {N} examples and {ny} classes is "
                  + (f"{L:.4g}" if L is not None else type_of(meta, f"{case}.L")) + f", expected {L_ref:.4g}"):
             pass
@@ -254,7 +261,7 @@ def judge_loss_accuracy(arrays_in, params, out, meta):
             for factor, mistake in ((N, "loss_summed"), (1 / ny, "loss_mean_over_classes"), (-1, "loss_sign")):
                 if abs(L - factor * L_ref) <= 1e-4 * max(1, abs(L_ref * factor)):
                     v.diagnose(mistake)
-        if not v.add(f"acc ({case})", 1, acc is not None and abs(acc - acc_ref) < 1e-6,
+        if not v.add(f"acc ({case})", acc is not None and abs(acc - acc_ref) < 1e-6,
                      "acc is " + (f"{acc:.4g}" if acc is not None else type_of(meta, f"{case}.acc"))
                      + f" for a batch where {round(acc_ref * N)} of {N} rows are right, expected {acc_ref:.4g}"):
             if acc is not None and abs(acc - 100 * acc_ref) < 1e-4:
@@ -274,6 +281,9 @@ BACKWARD_CASES = {  # case: (N, nx, nh, ny), dtype
     "tp": ((10, 2, 10, 2), torch.float64),
     "f32": ((6, 4, 3, 5), torch.float32),
 }
+
+
+BACKWARD_RUBRIC = Rubric({f"d{name} ({case})": 1 for case in BACKWARD_CASES for name in PARAMS} | {"keeps float32": 0.5})
 
 
 def backward_inputs(seed):
@@ -342,13 +352,13 @@ _EXPECTED = {}  # (case, its inputs' bytes) -> expected_gradients: read, never c
 def judge_backward(arrays_in, params, out, meta, summed_credit=0.0, autograd_uses=()):
     """autograd_uses: where the notebook's backward (or a function of the notebook it calls) uses
     torch.autograd, torch.func or functorch, found in its source by the grader."""
-    v = Verdict()
+    v = Verdict(BACKWARD_RUBRIC)
     blocked = [case for case in params["cases"] if meta.get(f"{case}.autograd_blocked")]
     if blocked or autograd_uses:
         v.diagnose("backward_uses_autograd")
         how = ("it ran autograd when the grader called it where autograd cannot run" if blocked else
                "its code calls autograd (" + ", ".join(autograd_uses[:3]) + ")")
-        v.add("gradients computed by hand", 1, False, f"backward does not compute the gradients by hand: {how}")
+        v.fail(list(BACKWARD_RUBRIC), f"backward does not compute the gradients by hand: {how}")
         return v
     all_summed = True  # every gradient exactly N times the expected one: the summed-loss convention
     explained = set()  # the gradients whose mismatch the feedback has described in full
@@ -363,18 +373,18 @@ def judge_backward(arrays_in, params, out, meta, summed_credit=0.0, autograd_use
         grads_meta = meta.get(f"{case}.grads") or {}
         if meta.get(f"{case}.error"):
             all_summed = False
-            v.add(f"gradients ({case})", 4, False, f"backward raised {meta[f'{case}.error']} for "
+            v.fail([f"d{name} ({case})" for name in PARAMS], f"backward raised {meta[f'{case}.error']} for "
                   f"N={N}, nx={nx}, nh={nh}, ny={ny}")
             continue
         if not grads_meta.get("is_dict"):
             all_summed = False
-            v.add(f"gradients ({case})", 4, False, f"backward must return a dict of gradients, it returned "
+            v.fail([f"d{name} ({case})" for name in PARAMS], f"backward must return a dict of gradients, it returned "
                   f"{grads_meta.get('type', 'nothing')}")
             continue
         keys = grads_meta.get("keys", [])
         if not set(PARAMS) & set(keys):
             all_summed = False
-            v.add(f"gradients ({case})", 4, False, f"the gradients must be a dict with the keys Wh, bh, Wy, by; "
+            v.fail([f"d{name} ({case})" for name in PARAMS], f"the gradients must be a dict with the keys Wh, bh, Wy, by; "
                   f"its keys are {', '.join(map(str, keys)) or 'none'}")
             if _renamed_keys(keys):
                 v.diagnose("grad_keys_renamed")
@@ -390,7 +400,7 @@ def judge_backward(arrays_in, params, out, meta, summed_credit=0.0, autograd_use
                     message = f"the gradient of {name} is not a tensor ({type_of(meta, f'{case}.grads.{name}')})"
                 else:
                     message = f"the gradients have no {name!r} (their keys: {', '.join(map(str, keys))})"
-                v.add(f"d{name} ({case})", 1, False, message)
+                v.add(f"d{name} ({case})", False, message)
                 continue
             fd_err = fd_error(got, numerical[name], resolution)
             if name in explained:  # said once in full, for the first sizes where it is wrong
@@ -400,7 +410,7 @@ def judge_backward(arrays_in, params, out, meta, summed_credit=0.0, autograd_use
                 message = describe_mismatch(f"d{name} ({sizes})", got, want) + (
                     f"; against a finite-difference gradient check: relative error {fd_err:.2g}"
                     if np.isfinite(fd_err) else "")
-            if v.add(f"d{name} ({case})", 1, close(got, want, tol) and fd_err < max(tol, FD_TOL), message):
+            if v.add(f"d{name} ({case})", close(got, want, tol) and fd_err < max(tol, FD_TOL), message):
                 all_summed = False
                 continue
             explained.add(name)
@@ -409,7 +419,7 @@ def judge_backward(arrays_in, params, out, meta, summed_credit=0.0, autograd_use
             all_summed &= c is not None and abs(c - N) <= max(tol, 1e-6) * N
         if case == "f32":
             dtypes = {dtype_of(out, meta, f"f32.grads.{n}") for n in PARAMS if f"f32.grads.{n}" in out}
-            if not v.add("keeps float32", 0.5, dtypes == {"float32"},
+            if not v.add("keeps float32", dtypes == {"float32"},
                          "with float32 inputs the gradients must be float32, they are "
                          + ", ".join(sorted(dtypes))) and dtypes:
                 v.diagnose("dtype_changed_backward")
@@ -442,11 +452,14 @@ def _diagnose_gradient(v, name, got, want, N, tol, alternatives):
 
 # --- sgd --------------------------------------------------------------------------------------
 
+SGD_CASES = {"small": (SIZES["small"], torch.float32, 0.05), "f64": ((1, 2, 6, 3), torch.float64, 0.7)}
+SGD_RUBRIC = Rubric({f"one step p - eta * grad ({case})": 2 for case in SGD_CASES})
+
+
 def sgd_inputs(seed):
     g = torch.Generator().manual_seed(seed)
     arrays, cases = {}, []
-    for case, (N, nx, nh, ny), dtype, eta in (("small", SIZES["small"], torch.float32, 0.05),
-                                              ("f64", (1, 2, 6, 3), torch.float64, 0.7)):
+    for case, ((N, nx, nh, ny), dtype, eta) in SGD_CASES.items():
         put(arrays, case, random_params(g, nx, nh, ny, dtype))
         for name, t in random_params(g, nx, nh, ny, dtype).items():
             arrays[f"{case}.grad_{name}"] = t.numpy()
@@ -456,7 +469,7 @@ def sgd_inputs(seed):
 
 
 def judge_sgd(arrays_in, params, out, meta):
-    v = Verdict()
+    v = Verdict(SGD_RUBRIC)
     for case in params["cases"]:
         eta = float(arrays_in[f"{case}.eta"])
         P = {n: arrays_in[f"{case}.{n}"].astype(np.float64) for n in PARAMS}
@@ -464,17 +477,17 @@ def judge_sgd(arrays_in, params, out, meta):
         expected = {n: P[n] - eta * G[n] for n in PARAMS}
         tol = 1e-6 if case == "small" else 1e-12
         if meta.get(f"{case}.error"):
-            v.add(f"one step p - eta * grad ({case})", 2, False, f"sgd raised {meta[f'{case}.error']}")
+            v.add(f"one step p - eta * grad ({case})", False, f"sgd raised {meta[f'{case}.error']}")
             continue
         if meta.get(f"{case}.returned_none"):
             in_place = all(close(out.get(f"{case}.after.{n}", np.empty(0)), expected[n], tol) for n in PARAMS)
-            v.add(f"returns the new parameters ({case})", 2, False, "sgd returned None")
+            v.add(f"one step p - eta * grad ({case})", False, "sgd returned None: it must return the new parameters")
             if in_place:
                 v.diagnose("sgd_no_return")
             continue
         got = {n: out.get(f"{case}.returned.{n}") for n in PARAMS}
         ok = all(g is not None and close(g, expected[n], tol) for n, g in got.items())
-        if v.add(f"one step p - eta * grad ({case})", 2, ok,
+        if v.add(f"one step p - eta * grad ({case})", ok,
                  "the returned parameters are not p - eta * grad (eta = %g)" % eta) or any(g is None for g in got.values()):
             continue
         for mistake, alt in (("sgd_adds_gradient", {n: P[n] + eta * G[n] for n in PARAMS}),

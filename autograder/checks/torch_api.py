@@ -7,7 +7,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .common import Verdict, as_scalar, close, is_tensor, shape_of, type_of, value
+from .common import Rubric, Verdict, as_scalar, close, is_tensor, shape_of, type_of, value
 from .part1 import INIT_CALLS, PARAMS, judge_law, judge_shapes, one_hot
 
 NN_PARAMS = ("W1", "b1", "W2", "b2")
@@ -29,13 +29,14 @@ def init_params_autograd_inputs(seed):
 SAME_LAW_AS_INIT_PARAMS = {m: m for m in ("init_no_scale", "init_variance_as_std", "init_uniform", "init_bias_random")}
 
 
+INIT_PARAMS_AUTOGRAD_RUBRIC = Rubric({"shapes": 2, "biases zero": 1, "weights N(0, 0.3^2)": 2, "requires_grad": 1.5,
+                                      "leaf tensors": 1.5})
+
+
 def judge_init_params_autograd(arrays_in, params, out, meta):
-    v = Verdict()
+    v = Verdict(INIT_PARAMS_AUTOGRAD_RUBRIC)
     if not judge_shapes(v, out, meta, params["calls"]):
-        cause = v.checks[-1].mistake  # what makes the shapes wrong also keeps the rest from being judged
-        for name, weight in (("biases zero", 1), ("weights N(0, 0.3^2)", 2), ("leaf tensors that require a gradient", 3)):
-            v.add(name, weight, False)
-            v.checks[-1].mistake = cause
+        v.stop(v.checks["shapes"].mistake)  # what makes the shapes wrong also keeps the rest from being judged
         return v
     judge_law(v, out, params["calls"], SAME_LAW_AS_INIT_PARAMS)  # "as init_params (same shapes and law)"
     # What autograd did with each tensor, not what the tensor says about itself: a backward through
@@ -44,9 +45,9 @@ def judge_init_params_autograd(arrays_in, params, out, meta):
     requires = all(meta.get(f"{key}.backward_ok") for key in keys)
     leaves = all(not meta.get(f"{key}.backward_ok")  # without requires_grad a tensor is a leaf
                  or (f"{key}.grad" in out and np.allclose(out[f"{key}.grad"], 0.5)) for key in keys)
-    if not v.add("requires_grad", 1.5, requires, "every parameter must have requires_grad=True"):
+    if not v.add("requires_grad", requires, "every parameter must have requires_grad=True"):
         v.diagnose("autograd_no_requires_grad")
-    if not v.add("leaf tensors", 1.5, leaves, "every parameter must be a leaf tensor (it must not have a grad_fn)"):
+    if not v.add("leaf tensors", leaves, "every parameter must be a leaf tensor (it must not have a grad_fn)"):
         v.diagnose("autograd_nonleaf_init")
     return v
 
@@ -65,49 +66,54 @@ def sgd_autograd_inputs(seed):
     return arrays, {}
 
 
-def _judge_two_steps(v, arrays_in, out, meta, names, key, eta, stale_mistake, tol=1e-10, ignores_eta=None,
+TWO_STEPS = {"one step p - eta * p.grad": 2, "gradients zeroed": 1.5, "two steps in a row": 1.5}
+SGD_AUTOGRAD_RUBRIC = Rubric({"returns params": 1} | TWO_STEPS | {"parameters stay leaves": 1})
+SGD_NN_RUBRIC = Rubric(TWO_STEPS)
+
+
+def _judge_two_steps(v, arrays_in, step, grad_is_none, names, eta, stale_mistake, meta, tol=1e-10, ignores_eta=None,
                      usable=True):
     """One call must give p - eta * grad; the gradients must then be zero (or None), so that a second
-    call gives a second, independent step. `usable`: whether the parameters can still be trained."""
+    call gives a second, independent step. step(k, name), grad(k, name): the parameter and its
+    gradient recorded after call k (None if not recorded); grad_is_none(k, name): the gradient was
+    None. `usable`: whether the parameters can still be trained."""
     P = {n: arrays_in[n].astype(np.float64) for n in names}
     G1 = {n: arrays_in[f"grad1_{n}"].astype(np.float64) for n in names}
     G2 = {n: arrays_in[f"grad2_{n}"].astype(np.float64) for n in names}
     step1 = {n: P[n] - eta * G1[n] for n in names}
     step2 = {n: step1[n] - eta * G2[n] for n in names}
     stale = {n: step1[n] - eta * (G1[n] + G2[n]) for n in names}
-    got1 = {n: out.get(f"step1.{key}{n}", np.empty(0)) for n in names}
+    got1 = {n: step("param", 1, n) for n in names}
     ok1 = all(close(got1[n], step1[n], tol) for n in names)
-    v.add("one step p - eta * p.grad", 2, ok1, "after one call the parameters are not p - eta * p.grad "
+    v.add("one step p - eta * p.grad", ok1, "after one call the parameters are not p - eta * p.grad "
           f"(eta = {eta:g})" + ("; they did not change at all" if all(close(got1[n], P[n], tol) for n in names)
                                 else ""))
     if not ok1:  # nothing else can be judged, and a function that does nothing must not earn points
         if ignores_eta and all(close(got1[n], P[n] - G1[n], tol) for n in names):
             v.diagnose(ignores_eta)
-        v.add("gradients zeroed", 1.5, False, "")
-        v.add("two steps in a row", 1.5, False, "")
+        v.fail(["gradients zeroed", "two steps in a row"], "")
         return False
     if not usable:
-        v.add("gradients zeroed", 1.5, False, "")
-        v.add("two steps in a row", 1.5, False, "a second step cannot be taken: "
+        v.add("gradients zeroed", False, "")
+        v.add("two steps in a row", False, "a second step cannot be taken: "
               + (meta.get("step2.error") or "the parameters can no longer be trained"))
         return True
-    zeroed = all(meta.get(f"step1.grad_{n}_is_none") or meta.get(f"step1.grad{n}_is_none")
-                 or np.all(out.get(f"step1.grad_{n}", out.get(f"step1.grad{n}", np.ones(1))) == 0) for n in names)
-    if not v.add("gradients zeroed", 1.5, zeroed, "after the step the gradients must be zero"):
+    zeroed = all(grad_is_none(1, n) or np.all(step("grad", 1, n) == 0) for n in names)
+    if not v.add("gradients zeroed", zeroed, "after the step the gradients must be zero"):
         v.diagnose(stale_mistake)
-    ok2 = all(close(out.get(f"step2.{key}{n}", np.empty(0)), step2[n], tol) for n in names)
-    if not v.add("two steps in a row", 1.5, ok2, "two calls in a row do not give two gradient steps"
+    ok2 = all(close(step("param", 2, n), step2[n], tol) for n in names)
+    if not v.add("two steps in a row", ok2, "two calls in a row do not give two gradient steps"
                  + (f" (the second call raised {meta['step2.error']})" if meta.get("step2.error") else "")):
-        if all(close(out.get(f"step2.{key}{n}", np.empty(0)), stale[n], tol) for n in names):
+        if all(close(step("param", 2, n), stale[n], tol) for n in names):
             v.diagnose(stale_mistake)
     return True
 
 
 def judge_sgd_autograd(arrays_in, params, out, meta):
-    v = Verdict()
+    v = Verdict(SGD_AUTOGRAD_RUBRIC)
     eta = float(arrays_in["eta"])
     # The notebook's loop does `params = sgd_autograd(params, ETA)`: returning None breaks it.
-    if not v.add("returns params", 1, meta.get("step1.returned_params"),
+    if not v.add("returns params", meta.get("step1.returned_params"),
                  "sgd_autograd must return params (the loop does params = sgd_autograd(params, ETA)); it returned "
                  + ("another dict" if meta.get("step1.returned_dict") else "no dict")):
         if not meta.get("step1.returned_dict"):
@@ -115,9 +121,12 @@ def judge_sgd_autograd(arrays_in, params, out, meta):
     after = [meta.get(f"step1.params.{n}") or {} for n in PARAMS]
     leaves = all(d.get("is_leaf") for d in after)
     requires = all(d.get("requires_grad") for d in after)
-    stepped = _judge_two_steps(v, arrays_in, out, meta, PARAMS, "params.", eta, "autograd_grads_not_zeroed",
-                               usable=leaves and requires)
-    if not v.add("parameters stay leaves", 1, leaves and requires and stepped,
+
+    def step(what, k, name):  # the probe records step{k}.params.{name} and step{k}.grad_{name}
+        return out.get(f"step{k}.params.{name}" if what == "param" else f"step{k}.grad_{name}", np.empty(0))
+    stepped = _judge_two_steps(v, arrays_in, step, lambda k, n: meta.get(f"step{k}.grad_{n}_is_none"), PARAMS, eta,
+                               "autograd_grads_not_zeroed", meta, usable=leaves and requires)
+    if not v.add("parameters stay leaves", leaves and requires and stepped,
                  "after the step the parameters must still be leaf tensors that require a gradient"
                  + ("" if leaves else " (they have a grad_fn: they are computed tensors)")
                  + ("" if requires or not leaves else " (they no longer require a gradient)")):
@@ -165,18 +174,21 @@ def _linear_parameters(out, meta, nx, nh, ny):
     return [v.astype(np.float64) for v in values], order
 
 
+INIT_MODEL_RUBRIC = Rubric({"returns an nn.Module": 1, "Linear -> Tanh -> Linear, logits out": 3,
+                            "cross-entropy on logits": 2})
+
+
 def judge_init_model(arrays_in, params, out, meta):
     """The model is judged by what it computes: on the grader's X its logits must be
     W2 tanh(W1 X + b1) + b2 of its own two Linear layers' parameters, and a backward of
     sum(logits * G) must give those parameters the gradients of that function; its modules only
     word the diagnosis."""
-    v = Verdict()
+    v = Verdict(INIT_MODEL_RUBRIC)
     nx, nh, ny = params["sizes"]
-    if not v.add("returns an nn.Module", 1, meta.get("is_module"),
+    if not v.add("returns an nn.Module", meta.get("is_module"),
                  f"init_model must return (model, loss) with model a torch.nn.Module; model is a "
                  f"{meta.get('model_type', 'nothing')}"):
-        v.add("Linear -> Tanh -> Linear, logits out", 3, False)
-        v.add("cross-entropy on logits", 2, False)
+        v.stop()
         return v
     modules = [str(m) for m in meta.get("modules", [])][:50] if isinstance(meta.get("modules"), list) else []
     X, G = arrays_in["X"].astype(np.float64), arrays_in["G"].astype(np.float64)
@@ -211,7 +223,7 @@ def judge_init_model(arrays_in, params, out, meta):
             elif others:
                 v.diagnose("nn_other_activation")
     structure = ", ".join(modules[1:]) or "none"
-    v.add("Linear -> Tanh -> Linear, logits out", 3, computes,
+    v.add("Linear -> Tanh -> Linear, logits out", computes,
           f"the model must map X to logits through Linear({nx}, {nh}) -> Tanh -> Linear({nh}, {ny}) of its own "
           f"parameters; on the grader's inputs it does not (its modules: {structure}"
           + ("" if weights is not None else f"; its parameters are not those of Linear({nx}, {nh}) and "
@@ -220,7 +232,7 @@ def judge_init_model(arrays_in, params, out, meta):
     expected_loss = float(F.cross_entropy(logits_in.double(), Y.argmax(1)))
     got = [as_scalar(value(out, f"loss_{tag}")) for tag in ("indices", "onehot")]
     loss_ok = any(g is not None and abs(g - expected_loss) < 1e-5 * max(1, expected_loss) for g in got)
-    if not v.add("cross-entropy on logits", 2, loss_ok,
+    if not v.add("cross-entropy on logits", loss_ok,
                  f"the loss ({meta.get('loss_type')}) does not give the mean cross-entropy of logits"):
         v.diagnose("nn_wrong_loss")
     return v
@@ -231,7 +243,7 @@ def judge_init_model(arrays_in, params, out, meta):
 def loss_accuracy_nn_inputs(seed):
     g = torch.Generator().manual_seed(seed)
     arrays, cases = {}, {}
-    for case, (N, ny) in (("small", (7, 4)), ("tp", (10, 2))):
+    for case, (N, ny) in NN_LOSS_CASES.items():
         Y = one_hot(g, N, ny, torch.float32)
         logits = 2 * torch.randn(N, ny, generator=g) + 2 * Y
         logits[0] = logits[0] - 6 * Y[0]
@@ -240,21 +252,25 @@ def loss_accuracy_nn_inputs(seed):
     return arrays, {"cases": cases}
 
 
+NN_LOSS_CASES = {"small": (7, 4), "tp": (10, 2)}
+NN_LOSS_RUBRIC = Rubric({name: weight for case in NN_LOSS_CASES for name, weight in
+                         ((f"L ({case})", 2), (f"L differentiable ({case})", 1), (f"acc ({case})", 1))})
+
+
 def judge_loss_accuracy_nn(arrays_in, params, out, meta):
-    v = Verdict()
+    v = Verdict(NN_LOSS_RUBRIC)
     for case, (N, ny) in params["cases"].items():
         logits, Y = torch.from_numpy(arrays_in[f"{case}.Ytilde"]).double(), torch.from_numpy(arrays_in[f"{case}.Y"])
         L_ref = float(F.cross_entropy(logits, Y.argmax(1)))
         acc_ref = float((logits.argmax(1) == Y.argmax(1)).double().mean())
         L, acc = as_scalar(value(out, f"{case}.L")), as_scalar(value(out, f"{case}.acc"))
         if meta.get(f"{case}.error"):
-            v.add(f"L ({case})", 2, False, f"loss_accuracy_nn raised {meta[f'{case}.error']}")
-            v.add(f"L differentiable ({case})", 1, False, "")
-            v.add(f"acc ({case})", 1, False, "")
+            v.fail([f"L ({case})", f"L differentiable ({case})", f"acc ({case})"],
+                   f"loss_accuracy_nn raised {meta[f'{case}.error']}")
             continue
         tensor = is_tensor(meta, f"{case}.L")
         right = L is not None and abs(L - L_ref) < 1e-5 * max(1, L_ref)
-        if not v.add(f"L ({case})", 2, right and tensor,
+        if not v.add(f"L ({case})", right and tensor,
                      f"L must be the mean cross-entropy of the logits, as a tensor: it is "
                      + (f"{L:.4g}" if L is not None else "not a number") + f" ({type_of(meta, f'{case}.L')}), "
                      f"expected {L_ref:.4g}"):
@@ -265,12 +281,12 @@ def judge_loss_accuracy_nn(arrays_in, params, out, meta):
         # The training loop calls L.backward(): the logits must receive the gradient (softmax - Y) / N.
         expected_grad = ((F.softmax(logits, 1) - Y.double()) / N).numpy()
         grad = out.get(f"{case}.dlogits")
-        if not v.add(f"L differentiable ({case})", 1, right and tensor and grad is not None and close(grad, expected_grad, 1e-4),
+        if not v.add(f"L differentiable ({case})", right and tensor and grad is not None and close(grad, expected_grad, 1e-4),
                      "L.backward() must give the logits the gradient of the mean cross-entropy"
                      + (f" ({meta[f'{case}.backward_error']})" if meta.get(f"{case}.backward_error") else
                         "; it gave them none" if grad is None else "")) and right and tensor:
             v.diagnose("nn_loss_not_differentiable")
-        if not v.add(f"acc ({case})", 1, acc is not None and abs(acc - acc_ref) < 1e-6,
+        if not v.add(f"acc ({case})", acc is not None and abs(acc - acc_ref) < 1e-6,
                      f"acc is {acc if acc is not None else type_of(meta, f'{case}.acc')}, expected {acc_ref:.4g}"):
             if acc is not None and abs(acc - 100 * acc_ref) < 1e-4:
                 v.diagnose("nn_accuracy_percent")
@@ -292,19 +308,14 @@ def sgd_nn_inputs(seed):
 
 
 def judge_sgd_nn(arrays_in, params, out, meta):
-    v = Verdict()
+    v = Verdict(SGD_NN_RUBRIC)
     eta = float(arrays_in["eta"])
-    # The probe records parameters by position: param0..3 are W1, b1, W2, b2.
-    renamed = {}
-    for step in (1, 2):
-        for i, name in enumerate(NN_PARAMS):
-            if f"step{step}.param{i}" in out:
-                renamed[f"step{step}.param{name}"] = out[f"step{step}.param{i}"].astype(np.float64)
-            if f"step{step}.grad{i}" in out:
-                renamed[f"step{step}.grad{name}"] = out[f"step{step}.grad{i}"]
-            meta[f"step{step}.grad{name}_is_none"] = meta.get(f"step{step}.grad{i}_is_none")
-    _judge_two_steps(v, arrays_in, renamed, meta, NN_PARAMS, "param", eta, "nn_grads_not_zeroed", tol=1e-5,
-                     ignores_eta="sgd_nn_ignores_eta")
+    index = {name: i for i, name in enumerate(NN_PARAMS)}  # the probe records parameters by position
+
+    def step(what, k, name):
+        return out.get(f"step{k}.{what}{index[name]}", np.empty(0))
+    _judge_two_steps(v, arrays_in, step, lambda k, n: meta.get(f"step{k}.grad{index[n]}_is_none"), NN_PARAMS, eta,
+                     "nn_grads_not_zeroed", meta, tol=1e-5, ignores_eta="sgd_nn_ignores_eta")
     return v
 
 
@@ -336,24 +347,27 @@ def _optimizer_step(out, step, eta):
     return exact and found, moved and found
 
 
+INIT_MODEL_OPTIM_RUBRIC = Rubric({"returns a model and an optimizer": 1, "steps the model's parameters": 2,
+                                  "plain SGD with lr = eta": 2})
+
+
 def judge_init_model_optim(arrays_in, params, out, meta):
     """The optimizer is judged by what its steps do to the model's parameters (two steps: momentum
     shows in the second); its type and settings only word the diagnosis."""
-    v = Verdict()
+    v = Verdict(INIT_MODEL_OPTIM_RUBRIC)
     eta = float(arrays_in["eta"])
-    if not v.add("returns a model and an optimizer", 1, meta.get("is_module") and meta.get("is_optimizer"),
+    if not v.add("returns a model and an optimizer", meta.get("is_module") and meta.get("is_optimizer"),
                  f"init_model_optim must return (model, loss, optim); model is a {meta.get('model_type', 'nothing')} "
                  f"and optim a {meta.get('optim_type', 'nothing')}"):
-        v.add("steps the model's parameters", 2, False)
-        v.add("plain SGD with lr = eta", 2, False)
+        v.stop()
         return v
     exact1, moved1 = _optimizer_step(out, 1, eta)
     exact2, _ = _optimizer_step(out, 2, eta)
-    if not v.add("steps the model's parameters", 2, moved1, "optim.step() does not move the model's parameters: "
+    if not v.add("steps the model's parameters", moved1, "optim.step() does not move the model's parameters: "
                  "the optimizer must hold exactly model.parameters()"):
         v.diagnose("optim_wrong_parameters")
     lrs = [x for x in meta.get("lr", []) if isinstance(x, (int, float))]
-    if not v.add("plain SGD with lr = eta", 2, exact1 and exact2,
+    if not v.add("plain SGD with lr = eta", exact1 and exact2,
                  f"each step of optim must be p - eta * p.grad with eta = {eta} (plain SGD, lr = eta); it is "
                  f"{safe_name(meta.get('optim_type'))} with lr {lrs}"
                  + ("" if exact1 or not moved1 else "; its first step is not p - eta * p.grad")

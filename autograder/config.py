@@ -1,0 +1,118 @@
+"""The instructor's settings (`autograder/points.toml`), read and validated once.
+
+Every setting is declared here once, with its default and its check; an error names the key. The
+grader, the build, the Gradescope run, `merge-report` and `export` all read this object.
+"""
+import functools
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+POINTS_FILE = Path(__file__).resolve().parent / "points.toml"
+QUESTION_IDS = (  # the gradebook's columns, in the TP's order (../README: the graded functions)
+    "init_params", "forward", "loss_accuracy", "backward", "sgd", "circles_accuracy", "init_params_autograd",
+    "sgd_autograd", "init_model", "loss_accuracy_nn", "sgd_nn", "init_model_optim", "MNIST_HPARAMS",
+    "mnist_accuracy", "fit_svm")
+ACCURACY_QUESTIONS = ("circles_accuracy", "mnist_accuracy", "fit_svm")
+REPORT_QUESTIONS = tuple(f"Q{i}" for i in range(1, 18))
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")  # Gradescope's
+
+
+class ConfigError(ValueError):
+    """points.toml is missing a key, has an unknown one, or a value out of its range."""
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Full points at or above `full`, half at or above `half` (accuracies in [0, 1])."""
+    full: float
+    half: float
+
+
+@dataclass(frozen=True)
+class Config:
+    question_points: dict  # question id -> points of its autograded part
+    report_points: dict  # Q1..Q17 -> points, graded by hand from the LaTeX report
+    thresholds: dict  # accuracy question id -> Thresholds
+    summed_gradient_credit: float = 0.5  # backward's credit when every gradient is that of the summed loss
+    hidden_visibility: str = "after_published"  # when Gradescope shows scores and the hidden tests' feedback
+    source: str = field(default=str(POINTS_FILE), compare=False)
+
+    def points(self, qid):
+        return self.question_points[qid]
+
+    def settings_for(self, qid, names):
+        """{name: value} of the settings a question declares it takes (autograder.checks.Question.settings)."""
+        values = {"thresholds": self.thresholds.get(qid), "summed_credit": self.summed_gradient_credit}
+        return {name: values[name] for name in names}
+
+
+def _number(where, value, low, high):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise ConfigError(f"{where} must be a number in [{low:g}, {high:g}], not {value!r}")
+    return float(value)
+
+
+def _table(data, key, where):
+    value = data.get(key)
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: no [{key}] table")
+    return value
+
+
+def _only(table, allowed, where):
+    unknown = sorted(set(table) - set(allowed))
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)} (allowed: {', '.join(allowed)})")
+
+
+def parse(data, source="points.toml"):
+    """A Config from the parsed TOML (a dict); ConfigError naming the key on any problem."""
+    _only(data, ("report", "questions", "settings", "gradescope", "thresholds"), source)
+    questions = _table(data, "questions", source)
+    _only(questions, QUESTION_IDS, f"{source} [questions]")
+    points = {}
+    for qid in QUESTION_IDS:
+        entry = questions.get(qid)
+        if not isinstance(entry, dict) or "points" not in entry:
+            raise ConfigError(f"{source}: [questions.{qid}] points is missing")
+        _only(entry, ("points",), f"{source} [questions.{qid}]")
+        points[qid] = _number(f"{source} [questions.{qid}] points", entry["points"], 0, 1000)
+    report = _table(data, "report", source)
+    _only(report, REPORT_QUESTIONS, f"{source} [report]")
+    missing = [q for q in REPORT_QUESTIONS if q not in report]
+    if missing:
+        raise ConfigError(f"{source} [report]: no points for {', '.join(missing)}")
+    report_points = {q: _number(f"{source} [report] {q}", report[q], 0, 1000) for q in REPORT_QUESTIONS}
+    thresholds_table = _table(data, "thresholds", source)
+    _only(thresholds_table, ACCURACY_QUESTIONS, f"{source} [thresholds]")
+    thresholds = {}
+    for qid in ACCURACY_QUESTIONS:
+        entry = thresholds_table.get(qid)
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{source}: no [thresholds.{qid}] table")
+        _only(entry, ("full", "half"), f"{source} [thresholds.{qid}]")
+        full = _number(f"{source} [thresholds.{qid}] full", entry.get("full"), 0, 1)
+        half = _number(f"{source} [thresholds.{qid}] half", entry.get("half"), 0, full)
+        thresholds[qid] = Thresholds(full, half)
+    settings = data.get("settings", {})
+    _only(settings, ("summed_gradient_credit",), f"{source} [settings]")
+    credit = _number(f"{source} [settings] summed_gradient_credit", settings.get("summed_gradient_credit", 0.5), 0, 1)
+    gradescope = data.get("gradescope", {})
+    _only(gradescope, ("hidden_visibility",), f"{source} [gradescope]")
+    visibility = gradescope.get("hidden_visibility", "after_published")
+    if visibility not in VISIBILITIES:
+        raise ConfigError(f"{source} [gradescope] hidden_visibility must be one of {', '.join(VISIBILITIES)}, "
+                          f"not {visibility!r}")
+    return Config(points, report_points, thresholds, credit, visibility, source)
+
+
+@functools.cache
+def load(path=POINTS_FILE):
+    """The Config of points.toml (read once per process)."""
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise ConfigError(f"{path}: cannot be read ({e})") from e
+    return parse(data, str(path))
