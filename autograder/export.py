@@ -38,7 +38,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .handins import HANDINS_CSV, HandinsError, load_roster, safe_id
+from .pipeline.discover import HANDINS_CSV, HandinsError, load_roster, safe_id
 
 SYSTEMS = ("moodle", "canvas", "gradescope-csv")
 MOODLE_IDENTITIES = {"email": "Email address", "username": "Username", "idnumber": "ID number"}

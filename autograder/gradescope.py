@@ -30,7 +30,7 @@ import traceback
 import zipfile
 from pathlib import Path
 
-from .results import public_entry, results_json  # noqa: F401 - public_entry: what students see at once
+from .results import results_json
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

@@ -59,7 +59,7 @@ PY_CELL_MAGICS = {"time", "timeit", "capture", "prun", "memit"}  # %%magic whose
 # CPython 3.11's ast.parse keeps its recursion depth in shared state: two threads parsing at once can
 # fail with "AST constructor recursion depth mismatch". The grading engine holds this same lock.
 try:
-    from .submission import _AST_LOCK
+    from .pipeline.read import _AST_LOCK
 except ImportError:  # pragma: no cover - the lock's home moved; a lock of our own still serialises us
     _AST_LOCK = threading.Lock()
 

@@ -29,9 +29,9 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from autograder import checks, grade  # noqa: E402
+from autograder import checks  # noqa: E402
+from autograder.pipeline.inputs import BASE_SEED  # noqa: E402
 from autograder.checks import accuracy  # noqa: E402
-from autograder.data import hidden_circles, mnist_split  # noqa: E402
 from autograder.untrusted import probes  # noqa: E402
 from test_mutants import MUTANTS  # noqa: E402
 from test_variants import VARIANTS  # noqa: E402
@@ -206,7 +206,7 @@ def main(argv=None):
     with open(ROOT / "autograder" / "points.toml", "rb") as f:
         current = tomllib.load(f)["thresholds"]
     start = time.monotonic()
-    grading_seed = {q.id: grade.BASE_SEED + 7919 * i for i, q in enumerate(checks.QUESTIONS)}
+    grading_seed = {q.id: BASE_SEED + 7919 * i for i, q in enumerate(checks.QUESTIONS)}
     for qid, (_, functions, mistake_seeds) in QUESTIONS.items():
         if args.only and qid not in args.only:
             continue

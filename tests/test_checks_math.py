@@ -7,7 +7,8 @@ import torch
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from autograder import checks, grade
+from autograder import checks
+from autograder.pipeline.inputs import BASE_SEED, grading_inputs
 from autograder import reference as ref
 from autograder.checks import accuracy, part1
 from autograder.checks.common import describe_mismatch, grad_check, numerical_gradient, ratio, rel_error
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.part1
 def probe_and_judge(qid, functions):
     """What grading does for one question, in this process: the probe on the grader's inputs, then the check."""
     question = checks.BY_ID[qid]
-    _, _, per_question = grade.grading_inputs()
+    _, _, per_question = grading_inputs()
     arrays_in, params = per_question[qid]
     out, meta = {}, {}
     torch.manual_seed(0)
@@ -95,7 +96,7 @@ def test_grad_check_flags_a_wrong_shape():
 
 @pytest.mark.parametrize("case", list(part1.BACKWARD_CASES))
 def test_the_references_backward_agrees_with_autograd_and_finite_differences(case):
-    arrays, params = part1.backward_inputs(grade.BASE_SEED)
+    arrays, params = part1.backward_inputs(BASE_SEED)
     P = {k: v.double() for k, v in part1.tensors(arrays, case, part1.PARAMS).items()}
     O = {k: v.double() for k, v in part1.tensors(arrays, case, part1.OUTPUTS).items()}
     Y = torch.from_numpy(arrays[f"{case}.Y"]).double()
@@ -130,7 +131,7 @@ def test_the_small_sizes_are_all_different_so_a_transposed_result_has_the_wrong_
 
 
 def test_the_stability_cases_have_logits_of_plus_minus_1000():
-    arrays, params = part1.forward_inputs(grade.BASE_SEED)
+    arrays, params = part1.forward_inputs(BASE_SEED)
     logits = {}
     for case in part1.STABILITY_CASES:
         P = {k: v.double() for k, v in part1.tensors(arrays, case, part1.PARAMS).items()}
@@ -144,8 +145,8 @@ def test_the_stability_cases_have_logits_of_plus_minus_1000():
 
 
 def test_the_forward_and_backward_inputs_come_in_both_dtypes():
-    forward_arrays, _ = part1.forward_inputs(grade.BASE_SEED)
-    backward_arrays, _ = part1.backward_inputs(grade.BASE_SEED)
+    forward_arrays, _ = part1.forward_inputs(BASE_SEED)
+    backward_arrays, _ = part1.backward_inputs(BASE_SEED)
     assert forward_arrays["small.X"].dtype == np.float32 and forward_arrays["f64.X"].dtype == np.float64
     assert backward_arrays["small.X"].dtype == np.float64 and backward_arrays["f32.X"].dtype == np.float32
 
@@ -218,7 +219,7 @@ def test_the_mnist_budget_is_the_same_estimate_on_both_sides():
 
 def circles_probe(functions, **params_changed):
     """(meta, out, verdict): the circles probe and judge on the reference plus `functions`."""
-    _, _, per_question = grade.grading_inputs()
+    _, _, per_question = grading_inputs()
     arrays_in, params = per_question["circles_accuracy"]
     params = dict(params, **params_changed)
     out, meta = {}, {}
@@ -257,7 +258,7 @@ def test_a_network_that_does_not_learn_is_trained_once():
 
 
 def _judge_circles(out, meta=None):
-    _, _, per_question = grade.grading_inputs()
+    _, _, per_question = grading_inputs()
     arrays_in, params = per_question["circles_accuracy"]
     return checks.judge(checks.BY_ID["circles_accuracy"], arrays_in, params, out, meta or {})
 
@@ -269,7 +270,7 @@ def _untrained(arrays_in, run, epochs=100):
 
 def test_the_judge_measures_each_complete_run_itself_and_keeps_the_best(reference_run):
     _, trained, _ = reference_run
-    _, _, per_question = grade.grading_inputs()
+    _, _, per_question = grading_inputs()
     arrays_in, _ = per_question["circles_accuracy"]
     out = {**_untrained(arrays_in, 0), **{k.replace("run0", "run1"): v for k, v in trained.items()}}
     verdict = _judge_circles(out)

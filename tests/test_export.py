@@ -12,7 +12,7 @@ import zipfile
 import pytest
 
 from autograder import export
-from autograder.handins import discover
+from autograder.pipeline.discover import discover
 
 ORDER = ["init_params", "forward", "loss_accuracy", "backward", "sgd", "circles_accuracy",
          "init_params_autograd", "sgd_autograd", "init_model", "loss_accuracy_nn", "sgd_nn",

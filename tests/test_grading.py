@@ -11,7 +11,8 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder import checks, config, grade, sandbox
+from autograder import checks, config, grade
+from autograder.pipeline import sandbox
 
 pytestmark = pytest.mark.grading
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,7 +1,7 @@
-"""Reading a class's hand-ins as Moodle, Canvas and Gradescope download them (autograder.handins).
+"""Reading a class's hand-ins as Moodle, Canvas and Gradescope download them (autograder.pipeline.discover).
 
 The layouts are built in tmp_path with the names each system writes (the comments of
-autograder/handins.py cite where each naming comes from); the notebooks are small fakes: nothing
+autograder/pipeline/discover.py cite where each naming comes from); the notebooks are small fakes: nothing
 here grades."""
 import json
 import os
@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograder import handins
-from autograder.handins import HandinsError, assignment_mismatch, discover, load_roster, safe_id
+from autograder.pipeline import discover as handins
+from autograder.pipeline.discover import HandinsError, assignment_mismatch, discover, load_roster, safe_id
 
 ROOT = Path(__file__).resolve().parent.parent
 

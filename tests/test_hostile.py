@@ -35,7 +35,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import checks, sandbox
+from autograder import checks
+from autograder.pipeline import sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "examples" / "submissions"

@@ -4,11 +4,9 @@ fit_svm that imports a module the warm worker never loaded, and must give the gr
 checkout. A broken install fails once, loudly, and caches nothing; a read-only output folder is
 refused before any grading."""
 import csv
-import os
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
 
@@ -98,7 +96,7 @@ def test_a_kit_and_environment_under_tmp_grade_the_same(plain):
 BROKEN_WORKER = "raise ImportError('this worker is broken: a package is missing')\n"
 WRAPPER = """import sys
 from pathlib import Path
-from autograder import sandbox
+from autograder.pipeline import sandbox
 if sys.argv[1] == 'broken':
     sandbox.UNTRUSTED = Path(sys.argv[2])
 from autograder.cli import main

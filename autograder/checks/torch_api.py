@@ -271,7 +271,7 @@ def judge_loss_accuracy_nn(arrays_in, params, out, meta):
         tensor = is_tensor(meta, f"{case}.L")
         right = L is not None and abs(L - L_ref) < 1e-5 * max(1, L_ref)
         if not v.add(f"L ({case})", right and tensor,
-                     f"L must be the mean cross-entropy of the logits, as a tensor: it is "
+                     "L must be the mean cross-entropy of the logits, as a tensor: it is "
                      + (f"{L:.4g}" if L is not None else "not a number") + f" ({type_of(meta, f'{case}.L')}), "
                      f"expected {L_ref:.4g}"):
             if right:

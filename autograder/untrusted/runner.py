@@ -2,7 +2,7 @@
 
 It makes the notebook's definitions, then runs each question in a child process of its own, forked
 from the state right after the definitions. The statements it executes were chosen by the grader so
-that none runs code of the notebook while it executes (autograder/submission.py); a profile hook
+that none runs code of the notebook while it executes (autograder/pipeline/read.py); a profile hook
 stops any that would all the same. So this process runs no student code at all: a question's child
 is the first place where the student's functions are called, and whatever they do there (patch
 torch, the probes, anything in memory) stays in that child. Each child:

@@ -1,6 +1,6 @@
 """The warm worker: imports torch and co. once, then grades one job after another.
 
-Runs INSIDE the sandbox (autograder.sandbox starts it, under bubblewrap where it can), so nothing
+Runs INSIDE the sandbox (autograder.pipeline.sandbox starts it, under bubblewrap where it can), so nothing
 here is trusted by the grader; no code of a notebook ever runs in this process or in the keeper.
 Importing torch, scikit-learn and matplotlib costs seconds; a fork costs milliseconds.
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import nbformat
 
-from .text import safe_text
+from ..text import safe_text
 
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
 MAX_CELL_CHARS = 200_000  # a code cell larger than this is not read (a real one is a few KB)
@@ -83,9 +83,9 @@ def submission_id(path):
 
 
 def safe_id(text):
-    """Letters (any script), digits and ._-+@ kept, anything else _ (autograder.handins names hand-ins
+    """Letters (any script), digits and ._-+@ kept, anything else _ (autograder.pipeline.discover names hand-ins
     the same way)."""
-    from .handins import safe_id as handins_safe_id
+    from .discover import safe_id as handins_safe_id
 
     return handins_safe_id(text)
 

@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent.parent  # the grader's package
 ROOT = HERE.parent
 UNTRUSTED = HERE / "untrusted"
 SUPPORT = ROOT / "assignment" / "tp1_support"

@@ -42,7 +42,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .submission import RESERVED_IDS
+from .read import RESERVED_IDS
 
 ASSIGNMENT_NAME = "tp1_ab"  # Otter's metadata.otter.assignment_name of the release notebook
 NOTEBOOK_NAME = ASSIGNMENT_NAME + ".ipynb"
@@ -909,7 +909,7 @@ def _layout_of_quiet(path):
 
 
 def _top_level_names(source):
-    from .submission import MAX_CELL_CHARS, strip_ipython, top_level_names
+    from .read import MAX_CELL_CHARS, strip_ipython, top_level_names
 
     if len(source) > MAX_CELL_CHARS:
         return set()

@@ -1,0 +1,92 @@
+"""Grading a class, step by step: discover (the hand-ins, in the layouts LMSs download), read (a
+notebook, and the definitions the sandbox may run), sandbox (the student's code behind walls),
+judge (the records, validated, against the hidden checks), write (each student's results and the
+class's). `autograder.grade` runs these steps for every submission, in parallel, each under a guard."""
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import checks
+from ..results import SubmissionResult, zero_result
+from ..text import safe_lines, safe_text
+from . import discover
+from .judge import judge_all, sanitize
+from .read import UnreadableSubmission, autograd_uses, program_of, read_notebook, submission_id
+
+
+@dataclass
+class Grading:
+    """One submission on its way through the steps. A step that decides the submission's result
+    early (an unreadable file, another assignment) sets `result`; the steps after it do not run."""
+    sid: str
+    path: Path
+    worker: object  # a warm sandbox.Worker
+    start: float = field(default_factory=time.monotonic)
+    notebook: object = None
+    program: object = None
+    run: object = None
+    result: SubmissionResult | None = None
+
+    def stop(self, status, detail):
+        self.result = zero_result(self.sid, self.path, status, detail, seconds=time.monotonic() - self.start,
+                                  isolation=self.worker.isolation)
+
+
+def read_the_notebook(g):
+    """The file as a notebook (the .ipynb, or the one notebook of an export zip)."""
+    try:
+        g.notebook = read_notebook(g.path)
+    except UnreadableSubmission as e:
+        g.stop(e.status, str(e))
+
+
+def select_the_definitions(g):
+    """The statements the sandbox may run: imports, definitions and constants, none running code."""
+    try:
+        g.program = program_of(g.notebook)
+    except UnreadableSubmission as e:
+        g.stop(e.status, str(e))
+
+
+def check_the_assignment(g):
+    """A notebook of another practical gets its own status, not a 0 that looks like a grade."""
+    mismatch = discover.assignment_mismatch(g.notebook, g.program.defined)
+    if mismatch:
+        g.stop("wrong_assignment", mismatch)
+
+
+def run_in_the_sandbox(g):
+    """The definitions and one process per question, behind the sandbox's walls (GraderError when
+    the grader itself fails)."""
+    g.run = g.worker.run(g.program)
+
+
+def judge_the_records(g):
+    """Every record validated and judged; the submission's status from how its processes ended."""
+    run, program = g.run, g.program
+    definitions = sanitize(run.results.get("_definitions", ({}, {}))[1])
+    notes = program.notes + safe_lines(definitions.get("notes", []), 600, 20)
+    questions = judge_all(run, {"autograd_uses": autograd_uses(program)})
+    status, detail = ("graded", "") if run.status == "ok" else (run.status, run.detail)
+    timed_out = [qid for qid, entry in run.account.items() if entry.get("timed_out")]
+    if timed_out and status == "graded":
+        status, detail = "timeout", "stopped after its time budget: " + ", ".join(timed_out)
+    crashed = [qid for qid in checks.ORDER if qid in run.account and qid not in timed_out and run.results.get(qid) is None]
+    if crashed and status == "graded":
+        status, detail = "crashed", "the process of a question ended before recording its result: " + ", ".join(crashed)
+    g.result = SubmissionResult(g.sid, str(g.path), status, safe_text(detail, 600), questions, notes,
+                                time.monotonic() - g.start, g.worker.isolation, cells=program.cells)
+
+
+# The steps of one submission, in order, each one concern (nbgrader's converters are the model).
+STEPS = (read_the_notebook, select_the_definitions, check_the_assignment, run_in_the_sandbox, judge_the_records)
+
+
+def grade_one(path, worker, sid=None):
+    """Grade one submission with a warm sandbox.Worker: STEPS, until one decides the result."""
+    g = Grading(sid or submission_id(path), Path(path), worker)
+    for step in STEPS:
+        step(g)
+        if g.result is not None:
+            break
+    return g.result

@@ -1,0 +1,127 @@
+"""What grading writes: each student's results.json, report.html and cached row; the class's
+gradebook, similarity report and summary; and the cache that lets a rerun skip unchanged work."""
+import csv
+import functools
+import hashlib
+import json
+import os
+import tempfile
+import traceback
+from pathlib import Path
+
+from .. import checks
+from ..results import QuestionResult, SubmissionResult, atomic_write, write_results_json
+from ..text import safe_text
+from .read import UnreadableSubmission, program_of, read_notebook
+
+HERE = Path(__file__).resolve().parent.parent  # the grader's package
+
+
+@functools.cache
+def autograder_fingerprint():
+    """Changes whenever anything that decides a grade changes: a rerun then regrades."""
+    h = hashlib.sha256()
+    for path in sorted(HERE.rglob("*")):
+        if path.suffix in (".py", ".toml", ".j2") and "__pycache__" not in path.parts:
+            h.update(path.relative_to(HERE).as_posix().encode())
+            h.update(path.read_bytes())
+    for path in sorted((HERE.parent / "assignment" / "tp1_support").rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def write_submission(result, out_dir):
+    from ..reports import write_student_report
+
+    folder = Path(out_dir) / result.submission
+    folder.mkdir(parents=True, exist_ok=True)
+    write_results_json(result, folder)
+    write_student_report(result, folder / "report.html")
+    row = {"status": result.status, "detail": result.detail, "notes": result.notes, "seconds": result.seconds,
+           "isolation": result.isolation, "questions": [q.__dict__ | {"figures": {}} for q in result.questions]}
+    atomic_write(folder / "row.json", json.dumps(row))
+
+
+def _cache_key(path):
+    return hashlib.sha256(Path(path).read_bytes() + autograder_fingerprint().encode()).hexdigest()
+
+
+def _cached(sid, path, out_dir):
+    folder = Path(out_dir) / sid
+    try:
+        if (folder / ".cache-key").read_text() != _cache_key(path):
+            return None
+        row = json.loads((folder / "row.json").read_text())
+        questions = [QuestionResult(**q) for q in row["questions"]]
+        return SubmissionResult(sid, str(path), row["status"], row["detail"], questions,
+                                row["notes"], row["seconds"], row.get("isolation", ""), cached=True)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write_gradebook(results, out_dir):
+    path = Path(out_dir) / "grades.csv"
+    tmp = path.with_name(".grades.csv.tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["submission", "total", "possible", "status", *checks.ORDER])
+        for r in sorted(results, key=lambda r: r.submission):
+            w.writerow([safe_text(r.submission), r.total, r.possible, safe_text(r.status),
+                        *(q.score for q in r.questions)])
+    os.replace(tmp, path)
+    return path
+
+
+def check_writable(out_dir):
+    """Create out_dir if needed and prove it is writable (SystemExit naming the problem otherwise),
+    before any grading."""
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out_dir, prefix=".write-test-"):
+            pass
+    except OSError as e:
+        raise SystemExit(f"the output folder {safe_text(str(out_dir))} is not writable: {e.strerror or e}")
+
+
+def class_similarity(items, results):
+    """The similarity report of the class (autograder.similarity), from each readable notebook's code
+    cells, the release notebook's own code excluded."""
+    from .. import similarity
+
+    readable = {r.submission for r in results if r.status not in ("unreadable", "too_large", "wrong_assignment",
+                                                                   "missing", "ambiguous")}
+    cells = {r.submission: r.cells for r in results if r.submission in readable and r.cells is not None}
+    for item in items:  # the results reused from an earlier run: read their notebooks again
+        if item.path is not None and item.sid in readable and item.sid not in cells:
+            try:
+                cells[item.sid] = program_of(read_notebook(item.path)).cells
+            except UnreadableSubmission:
+                continue
+    release = program_of(read_notebook(HERE.parent / "assignment" / "tp1_ab.ipynb")).cells
+    return similarity.compare_class(cells, release)
+
+
+def write_class_outputs(results, out_dir, failures, items=()):
+    """grades.csv, the similarity report, then summary.html: each under its own guard (a failure is
+    the grader's, reported)."""
+    try:
+        write_gradebook(results, out_dir)
+    except Exception as e:  # noqa: BLE001
+        failures.append(f"grades.csv: {type(e).__name__}: {e}\n{traceback.format_exc()}")
+    report = None
+    if len(results) > 1:
+        try:
+            from .. import similarity
+
+            report = class_similarity(items, results)
+            similarity.write_csv(report, Path(out_dir) / "similarity.csv")
+        except Exception as e:  # noqa: BLE001
+            failures.append(f"similarity report: {type(e).__name__}: {e}\n{traceback.format_exc()}")
+    try:
+        from ..reports import write_summary
+
+        write_summary(results, out_dir, similarity=report)
+    except Exception as e:  # noqa: BLE001
+        failures.append(f"summary.html: {type(e).__name__}: {e}\n{traceback.format_exc()}")
