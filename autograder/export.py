@@ -31,13 +31,12 @@ import argparse
 import csv
 import io
 import math
-import os
 import sys
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .files import atomic_open
 from .pipeline.discover import HANDINS_CSV, HandinsError, load_roster, safe_id
 
 SYSTEMS = ("moodle", "canvas", "gradescope-csv")
@@ -251,16 +250,10 @@ class Written:
 
 
 def _write_csv(path, header, rows):
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            w = csv.writer(f, lineterminator="\r\n")  # RFC 4180 line ends: every importer reads them
-            w.writerow(header)
-            w.writerows(rows)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, newline="") as f:
+        w = csv.writer(f, lineterminator="\r\n")  # RFC 4180 line ends: every importer reads them
+        w.writerow(header)
+        w.writerows(rows)
 
 
 def _cell(student, result):
@@ -310,11 +303,9 @@ def _moodle_feedback_zip(students, out, result):
     participant id of the assignment (the id read from its download, or the roster's lms_id). The
     trailing `_` keeps Moodle releases before 4.1, which required five parts, reading it."""
     path = out / "moodle_feedback_files.zip"
-    fd, tmp = tempfile.mkstemp(prefix=".moodle_feedback_files.", dir=out)
-    os.close(fd)
     count = 0
-    try:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+    with atomic_open(path, "wb") as f:
+        with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as zf:
             for s in students:
                 if s.report is None:
                     continue
@@ -326,10 +317,6 @@ def _moodle_feedback_zip(students, out, result):
                 name = " ".join((s.name or "Participant").replace("_", " ").replace("/", " ").split())
                 zf.write(s.report, f"{name}_{pid}_assignfeedback_file_/report.html")
                 count += 1
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     result.warnings.append(f"moodle_feedback_files.zip holds {count} report(s)")
     return path
 

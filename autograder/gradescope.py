@@ -30,6 +30,7 @@ import traceback
 import zipfile
 from pathlib import Path
 
+from .files import atomic_write
 from .results import results_json
 
 HERE = Path(__file__).resolve().parent
@@ -76,10 +77,7 @@ def find_submission(folder):
 
 
 def write_results(data, results_dir):
-    results_dir.mkdir(parents=True, exist_ok=True)
-    tmp = results_dir / ".results.json.tmp"
-    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False))
-    os.replace(tmp, results_dir / "results.json")
+    atomic_write(Path(results_dir) / "results.json", json.dumps(data, indent=1, ensure_ascii=False))
 
 
 def run(root, visibility=None, allow_unsafe=True):

@@ -42,12 +42,12 @@ import argparse
 import csv
 import difflib
 import math
-import os
 import re
 import sys
-import tempfile
 import warnings
 from pathlib import Path
+
+from .files import atomic_open
 
 POINTS_TOML = Path(__file__).resolve().with_name("points.toml")
 ADDED_COLUMNS = ("report_total", "report_possible", "final")
@@ -262,16 +262,10 @@ def write_gradebook(rows: list[dict[str, str]], out: Path) -> None:
         fieldnames = ["submission", "total", *ADDED_COLUMNS]
     else:
         fieldnames = list(rows[0])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=fieldnames, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    with atomic_open(out, newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fieldnames, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
         raise
 
 

@@ -5,12 +5,12 @@ these objects' structured fields (a question's state, its score), never from the
 feedback.
 """
 import json
-import os
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
 from . import config
+from .files import atomic_write
 from .text import safe_text
 
 VISIBILITIES = config.VISIBILITIES
@@ -124,18 +124,6 @@ def results_json(result, visibility="visible"):
     if visibility != "visible":
         data["tests"].insert(0, public_entry(result, visibility))
     return data
-
-
-def atomic_write(path, data):
-    """Write text (or bytes) to path through a temporary file and a rename: readers never see half a file."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    if isinstance(data, bytes):
-        tmp.write_bytes(data)
-    else:
-        tmp.write_text(data, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
 
 
 def write_results_json(result, folder, visibility="visible"):

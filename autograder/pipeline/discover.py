@@ -42,6 +42,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..files import atomic_open
 from .read import RESERVED_IDS
 
 ASSIGNMENT_NAME = "tp1_ab"  # Otter's metadata.otter.assignment_name of the release notebook
@@ -241,12 +242,10 @@ class Discovery:
         for r in self.missing:
             rows.append([safe_id(r.id or r.email or r.lms_id), r.name, r.email, r.lms_id,
                          r.username, r.idnumber, r.section, "roster", ""])
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "w", encoding="utf-8", newline="") as f:
+        with atomic_open(path, newline="") as f:
             w = csv.writer(f, lineterminator="\n")
             w.writerow(fields)
             w.writerows(rows)
-        os.replace(tmp, path)
         return path
 
 

@@ -4,13 +4,13 @@ import csv
 import functools
 import hashlib
 import json
-import os
 import tempfile
 import traceback
 from pathlib import Path
 
 from .. import checks
-from ..results import QuestionResult, SubmissionResult, atomic_write, write_results_json
+from ..files import atomic_open, atomic_write
+from ..results import QuestionResult, SubmissionResult, write_results_json
 from ..text import safe_text
 from .read import UnreadableSubmission, program_of, read_notebook
 
@@ -62,14 +62,12 @@ def _cached(sid, path, out_dir):
 
 def write_gradebook(results, out_dir):
     path = Path(out_dir) / "grades.csv"
-    tmp = path.with_name(".grades.csv.tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
+    with atomic_open(path, newline="") as f:
         w = csv.writer(f)
         w.writerow(["submission", "total", "possible", "status", *checks.ORDER])
         for r in sorted(results, key=lambda r: r.submission):
             w.writerow([safe_text(r.submission), r.total, r.possible, safe_text(r.status),
                         *(q.score for q in r.questions)])
-    os.replace(tmp, path)
     return path
 
 
