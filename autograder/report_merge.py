@@ -266,7 +266,6 @@ def write_gradebook(rows: list[dict[str, str]], out: Path) -> None:
         writer = csv.DictWriter(f, fieldnames=fieldnames, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-        raise
 
 
 def _parser() -> argparse.ArgumentParser:
