@@ -72,7 +72,11 @@ def decision_boundary_png(grid_values, title):
 
 
 def _loss_canvas():
-    fig, ax = _subplots(figsize=(4.2, 2.8), margins=(0.16, 0.17, 0.97, 0.9))
+    from matplotlib.ticker import FormatStrFormatter
+
+    # Room on the left for the label and tick labels of any loss (three significant digits at most).
+    fig, ax = _subplots(figsize=(4.2, 2.8), margins=(0.2, 0.17, 0.97, 0.9))
+    ax.yaxis.set_major_formatter(FormatStrFormatter("%.3g"))
     line, = ax.plot([], [])
     ax.set_xlabel("epoch")
     ax.set_ylabel("training loss")
@@ -89,23 +93,32 @@ def loss_curve_png(losses, title):
     return _png(fig)
 
 
+def _figure(figures, caption, draw, *args):
+    """Add a figure; one that cannot be drawn (values no plot can show) is left out, not an error."""
+    try:
+        with np.errstate(all="ignore"):
+            figures.append((caption, draw(*args)))
+    except (ValueError, OverflowError, FloatingPointError, RuntimeError):
+        pass
+
+
 def student_figures(result):
     figures = []
     by_id = {q.id: q for q in result.questions}
     circles = by_id.get("circles_accuracy")
     if circles and circles.figures.get("Yhat_grid") is not None:
-        figures.append(("Your Part-1 network, trained by the grader: decision boundary",
-                        decision_boundary_png(circles.figures["Yhat_grid"], "decision boundary (training set shown)")))
+        _figure(figures, "Your Part-1 network, trained by the grader: decision boundary", decision_boundary_png,
+                circles.figures["Yhat_grid"], "decision boundary (training set shown)")
     if circles and circles.figures.get("train_loss") is not None and np.all(np.isfinite(circles.figures["train_loss"])):
-        figures.append(("Your Part-1 network: training loss per epoch",
-                        loss_curve_png(circles.figures["train_loss"], "Circles, grader's training run")))
+        _figure(figures, "Your Part-1 network: training loss per epoch", loss_curve_png,
+                circles.figures["train_loss"], "Circles, grader's training run")
     mnist = by_id.get("mnist_accuracy")
     if mnist and mnist.figures.get("train_loss") is not None and np.all(np.isfinite(mnist.figures["train_loss"])):
-        figures.append(("Your Part-4 functions on MNIST with your MNIST_HPARAMS: training loss",
-                        loss_curve_png(mnist.figures["train_loss"], "MNIST, grader's training run")))
+        _figure(figures, "Your Part-4 functions on MNIST with your MNIST_HPARAMS: training loss", loss_curve_png,
+                mnist.figures["train_loss"], "MNIST, grader's training run")
     svm = by_id.get("fit_svm")
     if svm and svm.figures.get("grid_predictions") is not None:
-        figures.append(("Your SVM's decision boundary", decision_boundary_png(svm.figures["grid_predictions"], "fit_svm")))
+        _figure(figures, "Your SVM's decision boundary", decision_boundary_png, svm.figures["grid_predictions"], "fit_svm")
     return figures
 
 
@@ -116,8 +129,12 @@ def write_student_report(result, path):
     Path(path).write_text(html, encoding="utf-8")
 
 
+NO_GRADE = ("unreadable", "too_large", "wrong_assignment", "missing", "ambiguous")  # statuses with nothing graded
+
+
 def summary_data(results):
     graded = [r for r in results if r.status == "graded"]
+    scored = [r for r in results if r.status not in NO_GRADE]  # the mean and median count these only
     possible = max((r.possible for r in results), default=0)
     per_question = []
     for i, qid in enumerate(checks.ORDER):
@@ -134,17 +151,22 @@ def summary_data(results):
     isolation = sorted({r.isolation for r in results if r.isolation}, key=lambda text: not text.startswith("WITHOUT"))
     return {"n": len(results), "n_graded": len(graded), "possible": possible, "questions": per_question,
             "isolation": isolation[0] if isolation else "",
-            "mistakes": mistakes, "problems": problems,
-            "mean": float(np.mean([r.total for r in results])) if results else 0.0,
-            "median": float(np.median([r.total for r in results])) if results else 0.0}
+            "mistakes": mistakes, "problems": problems, "n_scored": len(scored),
+            "n_reused": sum(bool(getattr(r, "cached", False)) for r in results),
+            "mean": float(np.mean([r.total for r in scored])) if scored else 0.0,
+            "median": float(np.median([r.total for r in scored])) if scored else 0.0}
 
 
 def write_summary(results, out_dir, similarity=None):
     data = summary_data(results)
     fig, ax = _subplots(figsize=(5.5, 3))
-    ax.hist([r.total for r in results], bins=20, range=(0, max(data["possible"], 1)), color="tab:blue")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.hist([r.total for r in results if r.status not in NO_GRADE], bins=20, range=(0, max(data["possible"], 1)),
+            color="tab:blue")
     ax.set_xlabel(f"total (out of {data['possible']:g})")
     ax.set_ylabel("students")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("Score distribution")
     fig.savefig(Path(out_dir) / "scores.png", dpi=90, bbox_inches="tight")
     histogram = _png(fig)

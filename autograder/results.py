@@ -41,6 +41,7 @@ class QuestionResult:
     state: str = State.JUDGED.value
     mistakes: list = field(default_factory=list)
     figures: dict = field(default_factory=dict)
+    explanation: str = ""  # how a partial score was made
 
 
 @dataclass

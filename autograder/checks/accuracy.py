@@ -62,6 +62,7 @@ def _accuracy_verdict(v, what, acc, thresholds):
               + (" (half points from %.2f)" % half if acc >= half else f"; {half:.2f} gives half points"))
         if acc >= half:
             v.credit_override = 0.5
+            v.credit_reason = f"an accuracy between {half:.2f} and {full:.2f} earns half the points"
     return v
 
 

@@ -32,6 +32,7 @@ class Verdict:
     figures: dict = field(default_factory=dict)  # what the report may draw (arrays)
     state: str = "judged"  # "raised" when the training the question drives raised (autograder.results.State)
     cause: str = ""  # the mistake that kept the unjudged checks from being judged
+    credit_reason: str = ""  # why credit_override decides the score, in words
 
     def add(self, name, passed, message=""):
         """Judge the rubric's check `name`; returns whether it passed."""
@@ -77,11 +78,26 @@ class Verdict:
                 self.checks[name] = check
 
     @property
+    def passed_weight(self):
+        return sum(c.weight for c in self.all_checks() if c.passed)
+
+    @property
     def fraction(self):
         if self.credit_override is not None:
             return self.credit_override
         total = sum(self.rubric.values())
-        return sum(c.weight for c in self.all_checks() if c.passed) / total if total else 0.0
+        return self.passed_weight / total if total else 0.0
+
+    def explain(self, points):
+        """How a partial score was made, in words (empty for none or all of the points)."""
+        fraction = self.fraction
+        if fraction in (0.0, 1.0):
+            return ""
+        if self.credit_override is not None:
+            return f"{self.credit_reason or 'a setting decides the credit'}: {fraction:.0%} of {points:g} points"
+        total = sum(self.rubric.values())
+        return (f"the checks passed weigh {self.passed_weight:g} of {total:g}: {points:g} x {self.passed_weight:g}/"
+                f"{total:g} = {round(points * fraction, 2):g} points")
 
 
 def rel_error(x, y, floor=1e-8):

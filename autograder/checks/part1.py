@@ -426,6 +426,8 @@ def judge_backward(arrays_in, params, out, meta, summed_credit=0.0, autograd_use
     if v.mistakes == ["grad_summed"] and all_summed:
         # Consistently the gradient of the summed loss: a convention, whose credit is a setting.
         v.credit_override = summed_credit
+        v.credit_reason = ("every gradient is exactly the gradient of the summed loss (the course's cheat-sheet "
+                           "convention), which the kit's settings credit")
     return v
 
 

@@ -123,5 +123,5 @@ def judge_all(run_result, context=None):
         if score == max_score and all(c.passed for c in verdict.all_checks()) and not verdict.mistakes:
             lines = ["✓ all hidden tests passed"] + verdict.notes
         results[q.id] = QuestionResult(q.id, score, max_score, "\n".join(lines), verdict.state, list(verdict.mistakes),
-                                       verdict.figures)
+                                       verdict.figures, verdict.explain(max_score))
     return [results[qid] for qid in checks.ORDER]
