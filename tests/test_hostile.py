@@ -1000,6 +1000,8 @@ CASES = [
     # it (shmat maps the segments). Either way no segment outlives its job (test_shared_memory_dies_...).
     Case("shm_hog", [SHM_HOG], outcomes=[Outcome(("memory", "crashed"), zero={"fit_svm"}), Outcome(("graded",))],
          what="12 x 512 MB of System V shared memory, touched and left behind"),
+    Case("fifo", [FIFO], outcomes=[Outcome(("graded",))],
+         what="FIFOs (whoever opens one to read waits for a writer forever) where records used to be written"),
     Case("escapes", [ESCAPES], outcomes=[Outcome(("graded",), zero={"fit_svm"}, says=(("ESCAPES []",),))],
          what="new user namespaces, unshare -Ur, sockets, ptrace, /proc/<pid>/mem and fd, other questions' inputs"),
 ]
@@ -1124,6 +1126,9 @@ class Batch:
     shm_after: list
 
 
+HOSTILE_NAMES = {"...ipynb": None, "grades.csv.ipynb": "_grades.csv", "summary.html.ipynb": "_summary.html",
+                 '=HYPERLINK("x")<b>bold<b>.ipynb': "_HYPERLINK__x___b_bold_b_",
+                 "javascript:alert(1).ipynb": "javascript_alert_1_"}  # file name: its id (None: not graded)
 LATIN1_NAME = b"st\xe9phane.ipynb"  # a file name that is not UTF-8, as old archives make them
 LATIN1_ID = "stéphane"  # read as Latin-1, which every byte string is
 SECRET = Path("/etc/shadow")  # readable by root only
@@ -1181,6 +1186,10 @@ def batch():
                 _notebook(folder / f"{name}.ipynb", base_nb, cells, paths)
         for case in CASES:
             _notebook(subs / f"{case.name}.ipynb", case.base, case.cells, paths)
+        # Names students give their files: '...ipynb' is hidden (starts with a dot), two are the names of
+        # the grader's own outputs, and HTML, a spreadsheet formula and a javascript: URL.
+        for name in HOSTILE_NAMES:
+            shutil.copy(SAMPLES / "reference.ipynb", subs / name)
         # A Latin-1 file name on a truncated notebook, and a link to a file only root may read.
         truncated = (SAMPLES / "reference.ipynb").read_bytes()
         (subs / os.fsdecode(LATIN1_NAME)).write_bytes(truncated[:len(truncated) // 2])
@@ -1221,7 +1230,11 @@ def scores(row):
 
 def test_the_batch_completes_with_a_row_for_everyone(batch):
     assert batch.run.returncode == 0, batch.run.stderr[-3000:]
-    assert set(batch.grades) == {c.name for c in CASES} | set(HONEST) | {LATIN1_ID}
+    named = {sid for sid in HOSTILE_NAMES.values() if sid}
+    assert set(batch.grades) == {c.name for c in CASES} | set(HONEST) | {LATIN1_ID} | named
+    for sid in named:  # graded as the reference they are
+        assert batch.grades[sid]["status"] == "graded" and float(batch.grades[sid]["total"]) == 100.0, sid
+    assert "...ipynb" in batch.run.stderr and "hidden" in batch.run.stderr  # listed as not graded, with why
     assert batch.grades[LATIN1_ID]["status"] == "unreadable" and float(batch.grades[LATIN1_ID]["total"]) == 0
     for sid, row in batch.grades.items():
         results, _ = feedback(batch.out, sid)
@@ -1317,6 +1330,9 @@ def test_no_process_of_any_sandbox_is_left_running(batch):
 def test_student_html_is_escaped_in_the_reports(batch):
     for page in [batch.out / "summary.html", *batch.out.glob("*/report.html")]:
         assert XSS not in page.read_text(encoding="utf-8"), page
+    summary = (batch.out / "summary.html").read_text(encoding="utf-8")
+    assert "<b>bold" not in summary
+    assert not re.search(r"""href\s*=\s*["']?\s*javascript:""", summary, re.I), "a javascript: link in the summary"
     assert "XSS-BY-STUDENT" in (batch.out / "xss" / "report.html").read_text(encoding="utf-8")  # shown, escaped
 
 
@@ -1326,58 +1342,6 @@ def test_the_grader_memory_stays_bounded(batch):
     assert batch.peak_rss < batch.alone_peak_rss + 2**30, (
         f"the grader itself peaked at {batch.peak_rss / 2**20:.0f} MB with the hostile batch, "
         f"{batch.alone_peak_rss / 2**20:.0f} MB without (records inflated in the grader's memory?)")
-
-
-def _small_batch(base, notebooks, timeout=300):
-    """Grade {file name: notebook to copy or (base notebook, cells)} alone in base; returns (run, out, grades)."""
-    subs, out = base / "subs", base / "out"
-    subs.mkdir()
-    paths = _paths(out, subs, base / "canary", base / "public")
-    for name, source in notebooks.items():
-        if isinstance(source, tuple):
-            _notebook(subs / name, *source, paths)
-        else:
-            shutil.copy(SAMPLES / source, subs / name)
-    run, seconds, _ = _grade(subs, out, timeout=timeout)
-    print(f"\nsmall batch of {len(notebooks)}: {seconds:.1f} s")
-    return run, out, read_grades(out)
-
-
-@pytest.fixture
-def stable_tmp():
-    base = _stable_base()
-    yield base
-    shutil.rmtree(base, ignore_errors=True)
-
-
-def test_a_fifo_among_the_records_does_not_hang_the_grader(stable_tmp):
-    """Opening a FIFO to read blocks until someone opens it to write: the grader must not open what
-    the sandbox left behind without checking what it is (or must not trust the folder at all)."""
-    run, out, grades = _small_batch(stable_tmp, {"fifo.ipynb": ("reference.ipynb", [FIFO]),
-                                                 "good.ipynb": "reference.ipynb"}, timeout=150)
-    assert run.returncode == 0, run.stderr[-3000:]
-    assert float(grades["good"]["total"]) == 100.0
-    assert grades["fifo"]["status"] == "graded" and float(grades["fifo"]["total"]) == 100.0, grades["fifo"]
-
-
-def test_a_hostile_file_name_writes_nowhere_else_and_breaks_nothing(stable_tmp):
-    """Students often name their own file: '...ipynb' has the id '..'; 'grades.csv.ipynb' and
-    'summary.html.ipynb' the names of the grader's own outputs; HTML, a spreadsheet formula and a
-    javascript: URL in a name."""
-    names = ["...ipynb", "grades.csv.ipynb", "summary.html.ipynb", '=HYPERLINK("x")<b>bold<b>.ipynb',
-             "javascript:alert(1).ipynb", "good.ipynb"]
-    run, out, grades = _small_batch(stable_tmp, {name: "reference.ipynb" for name in names})
-    assert run.returncode == 0, run.stderr[-3000:]
-    assert sorted(p.name for p in stable_tmp.iterdir()) == ["out", "subs"], "the grader wrote next to its output folder"
-    assert (out / "grades.csv").is_file() and (out / "summary.html").is_file()
-    # '...ipynb' is a hidden file (its name starts with a dot): listed as not graded, with why.
-    assert len(grades) == len(names) - 1 and float(grades["good"]["total"]) == 100.0
-    assert "...ipynb" in run.stderr and "hidden" in run.stderr
-    for row in grades.values():  # graded as the reference it is, or refused with a reason and 0
-        assert (row["status"] == "graded" and float(row["total"]) == 100.0) or float(row["total"]) == 0.0, row
-    summary = (out / "summary.html").read_text(encoding="utf-8")
-    assert "<b>bold" not in summary
-    assert not re.search(r"""href\s*=\s*["']?\s*javascript:""", summary, re.I), "a javascript: link in the summary"
 
 
 # --- the same attacks on a grader run without root -------------------------------------------------
@@ -1409,8 +1373,30 @@ def _unprivileged_problem():
     return None
 
 
+OTHER = pytest.mark.xdist_group("hostile_other")  # these batches may run beside the main one
+ALONE_HONEST = ["reference", "summed_gradients", "honest_broken"]
+
+
 @pytest.fixture(scope="module")
-def unprivileged_batch():
+def honest_alone():
+    """The honest submissions of the non-root and unsafe-mode batches, graded alone (as root, with
+    bubblewrap): what they must score there too."""
+    base = _stable_base()
+    subs = base / "subs"
+    subs.mkdir()
+    paths = _paths(base / "out", subs, base / "canary", base / "public")
+    try:
+        for name in ALONE_HONEST:
+            _notebook(subs / f"{name}.ipynb", f"{name}.ipynb" if HONEST[name] is None else "reference.ipynb",
+                      HONEST[name], paths)
+        run, _, _ = _grade(subs, base / "out")
+        yield run, read_grades(base / "out")
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def unprivileged_batch(honest_alone):
     problem = _unprivileged_problem()
     if problem:
         pytest.skip(problem)
@@ -1435,22 +1421,19 @@ def unprivileged_batch():
             for path in [folder, *folder.rglob("*")]:
                 os.chown(path, NOBODY, NOBODY)
         os.chown(base, NOBODY, NOBODY)  # where the output folder goes
-        alone = base / "alone-subs"
-        alone.mkdir()
-        for name in UNPRIVILEGED_HONEST:
-            shutil.copy(subs / f"{name}.ipynb", alone)
-        alone_run, _, _ = _grade(alone, base / "alone-out")  # as root, without the hostile ones
+        alone_run, alone_grades = honest_alone  # as root, without the hostile ones
         before = _hashes(subs, canary.parent)
         run, seconds, _ = _grade(subs, out, user=NOBODY, home=home, python=venv / "bin" / "python")
         leftovers = _kill_leftovers(base)
         print(f"\nunprivileged batch: {len(UNPRIVILEGED_CASES) + len(UNPRIVILEGED_HONEST)} submissions in {seconds:.1f} s")
         yield {"run": run, "out": out, "grades": read_grades(out), "before": before, "alone_run": alone_run,
-               "alone_grades": read_grades(base / "alone-out"),
+               "alone_grades": alone_grades,
                "after": _hashes(subs, canary.parent), "canary": canary, "leftovers": leftovers}
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
 
+@OTHER
 def test_without_root_the_batch_completes_and_honest_grades_are_unchanged(unprivileged_batch):
     run, grades = unprivileged_batch["run"], unprivileged_batch["grades"]
     assert run.returncode == 0, run.stderr[-3000:]
@@ -1462,12 +1445,14 @@ def test_without_root_the_batch_completes_and_honest_grades_are_unchanged(unpriv
         assert grades[sid] == unprivileged_batch["alone_grades"][sid], sid
 
 
+@OTHER
 @pytest.mark.parametrize("case", [c for c in CASES if c.name in UNPRIVILEGED_CASES],
                          ids=[c.name for c in CASES if c.name in UNPRIVILEGED_CASES])
 def test_without_root_a_hostile_submission_gains_nothing(unprivileged_batch, case):
     check_case(unprivileged_batch["grades"], unprivileged_batch["out"], case)
 
 
+@OTHER
 def test_without_root_nothing_outside_the_sandboxes_changed_and_nothing_is_left_running(unprivileged_batch):
     b = unprivileged_batch
     changed = {p for p in set(b["before"]) | set(b["after"]) if b["before"].get(p) != b["after"].get(p)}
@@ -1507,7 +1492,7 @@ def _unsafe_problem():
 
 
 @pytest.fixture(scope="module")
-def unsafe_batch():
+def unsafe_batch(honest_alone):
     problem = _unsafe_problem()
     if problem:
         pytest.skip(problem)
@@ -1530,20 +1515,17 @@ def unsafe_batch():
         before = _hashes(subs, canary.parent)
         run, seconds, _ = _grade(subs, out, path=path, extra=["--unsafe-no-isolation"])
         leftovers = _kill_leftovers(base)
-        alone = base / "alone-subs"
-        alone.mkdir()
-        for name in UNSAFE_HONEST:
-            shutil.copy(subs / f"{name}.ipynb", alone)
-        alone_run, _, _ = _grade(alone, base / "alone-out")  # with bubblewrap, without the hostile ones
+        alone_run, alone_grades = honest_alone  # with bubblewrap, without the hostile ones
         print(f"\nunsafe-mode batch: {len(UNSAFE_CASES) + len(UNSAFE_HONEST)} submissions in {seconds:.1f} s")
         yield {"refused": refused, "refused_out": base / "refused", "run": run, "out": out, "grades": read_grades(out),
                "before": before, "after": _hashes(subs, canary.parent), "canary": canary, "leftovers": leftovers,
-               "alone_run": alone_run, "alone_grades": read_grades(base / "alone-out")}
+               "alone_run": alone_run, "alone_grades": alone_grades}
     finally:
         shutil.rmtree(base, ignore_errors=True)
         shutil.rmtree(public, ignore_errors=True)
 
 
+@OTHER
 def test_without_bubblewrap_the_grader_refuses_unless_told_it_is_unsafe(unsafe_batch):
     refused = unsafe_batch["refused"]
     assert refused.returncode != 0
@@ -1551,6 +1533,7 @@ def test_without_bubblewrap_the_grader_refuses_unless_told_it_is_unsafe(unsafe_b
     assert not (unsafe_batch["refused_out"] / "grades.csv").exists()  # nothing graded, nothing cached
 
 
+@OTHER
 def test_unsafe_mode_completes_says_so_and_honest_grades_are_unchanged(unsafe_batch):
     b = unsafe_batch
     assert b["run"].returncode == 0, b["run"].stderr[-3000:]
@@ -1565,11 +1548,13 @@ def test_unsafe_mode_completes_says_so_and_honest_grades_are_unchanged(unsafe_ba
     assert "WITHOUT isolation" in (b["out"] / "summary.html").read_text(encoding="utf-8")
 
 
+@OTHER
 @pytest.mark.parametrize("case", [c for c in CASES if c.name in UNSAFE_CASES], ids=[c.name for c in CASES if c.name in UNSAFE_CASES])
 def test_unsafe_mode_a_hostile_submission_gains_nothing(unsafe_batch, case):
     check_case(unsafe_batch["grades"], unsafe_batch["out"], case)
 
 
+@OTHER
 def test_unsafe_mode_nothing_outside_the_jobs_changed_and_nothing_is_left_running(unsafe_batch):
     b = unsafe_batch
     changed = {p for p in set(b["before"]) | set(b["after"]) if b["before"].get(p) != b["after"].get(p)}
