@@ -59,7 +59,7 @@ MODEL = "nn.Sequential(nn.Linear(nx, nh), nn.Tanh(), nn.Linear(nh, ny))"
 OPTIM = "torch.optim.SGD(model.parameters(), lr=eta)"
 ACC = ".float().mean().item()"
 BACKWARD_BODY = """    N = Y.shape[0]
-    d_ytilde = (outputs["yhat"] - Y) / N  # (N, ny): the 1/N of the mean
+    d_ytilde = (outputs["yhat"] - Y) / N  # (B, ny): the 1/B of the mean
 """
 RECOMPUTED = ("    P = {k: v.detach().clone().requires_grad_(True) for k, v in params.items()}\n"
               "    L, _ = loss_accuracy(forward(P, outputs['X'])[0], Y)\n")

@@ -98,7 +98,7 @@ VARIANTS = [
        '    outputs = {"X": X, "h": h, "yhat": yhat}\n'
        '    d_ytilde = (yhat - Y) / N')),
     V("backward_one_example_at_a_time", "backward",
-      ('    d_ytilde = (outputs["yhat"] - Y) / N  # (N, ny): the 1/N of the mean\n',
+      ('    d_ytilde = (outputs["yhat"] - Y) / N  # (B, ny): the 1/B of the mean\n',
        '    grads = {k: torch.zeros_like(p) for k, p in params.items()}\n'
        '    for n in range(N):\n'
        '        x, h, y = outputs["X"][n:n + 1], outputs["h"][n:n + 1], Y[n:n + 1]\n'
@@ -107,7 +107,7 @@ VARIANTS = [
        '        grads["Wy"] += dy.T @ h\n        grads["by"] += dy\n'
        '        grads["Wh"] += dh.T @ x\n        grads["bh"] += dh\n'
        '    return grads\n'
-       '    d_ytilde = (outputs["yhat"] - Y) / N  # (N, ny): the 1/N of the mean\n')),
+       '    d_ytilde = (outputs["yhat"] - Y) / N  # (B, ny): the 1/B of the mean\n')),
     # --- sgd
     V("sgd_in_place", "sgd", (SGD, "for name in params:\n        params[name] -= eta * grads[name]\n    return params")),
     V("sgd_copy_of_the_dict", "sgd",
