@@ -35,6 +35,19 @@
 # loss) four times — by hand, with autograd, with `torch.nn`, with `torch.optim` — train it on the
 # 2-D **Circles** data, then on **MNIST**, and compare it with an **SVM**.
 #
+# **Getting started.**
+#
+# - **On your own computer (Jupyter):** unzip `tp1_ab_student.zip` (or take the `assignment/` folder)
+#   and keep `tp1_ab.ipynb` next to `tp1_support/` and `tests/`. Install what it needs once:
+#   `pip install -r requirements.txt` (install PyTorch first, from [pytorch.org](https://pytorch.org):
+#   the CPU version is enough). Open the notebook in Jupyter (JupyterLab, Notebook, or VS Code).
+# - **On Google Colab:** open this notebook in Colab and run its first cell: it installs the checker
+#   and fetches the course's files (your instructor's link, or it asks you to upload
+#   `tp1_ab_student.zip`). Run it again each time Colab gives you a new machine.
+# - **What to hand in:** the zip the last cell of this notebook makes (or the `.ipynb` itself), and
+#   your report's PDF. You may rename the notebook (e.g. `tp1_ab_Dupont.ipynb`), but **do not rename
+#   the functions** you write, nor `MNIST_HPARAMS`: the grader looks for them by name.
+#
 # **How this notebook is graded.** Each function marked `TODO` is graded on its own, on inputs the
 # grader makes, so a mistake in one function does not cost points in another. At grading time the
 # grader runs only the `import` lines, the function and class definitions, and the simple constants
@@ -50,19 +63,6 @@
 # grader needs. When it recognises a known mistake, it names it, with the words of the grader's
 # feedback. **Grading uses other inputs** and more tests: passing the public checks is a good sign,
 # not a grade.
-#
-# ## Getting started
-#
-# - **On your own computer (Jupyter):** unzip `tp1_ab_student.zip` (or take the `assignment/` folder)
-#   and keep `tp1_ab.ipynb` next to `tp1_support/` and `tests/`. Install what it needs once:
-#   `pip install -r requirements.txt` (install PyTorch first, from [pytorch.org](https://pytorch.org):
-#   the CPU version is enough). Open the notebook in Jupyter (JupyterLab, Notebook, or VS Code).
-# - **On Google Colab:** open this notebook in Colab and run its first cell: it installs the checker
-#   and fetches the course's files (your instructor's link, or it asks you to upload
-#   `tp1_ab_student.zip`). Run it again each time Colab gives you a new machine.
-# - **What to hand in:** the zip the last cell of this notebook makes (or the `.ipynb` itself), and
-#   your report's PDF. You may rename the notebook (e.g. `tp1_ab_Dupont.ipynb`), but **do not rename
-#   the functions** you write, nor `MNIST_HPARAMS`: the grader looks for them by name.
 #
 # **Conventions** (row vectors, as in the course): a batch `X` of $B$ examples is `(B, nx)`; `Y` is
 # one-hot `(B, ny)`; a layer's weight `W` is `(out, in)`; a bias is a row `(1, out)`. $B$ is the batch
