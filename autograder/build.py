@@ -2,7 +2,10 @@
 
     solutions/tp1_ab.py  (jupytext master, Otter Assign format)
       -> autograder/reference.py            the reference functions, extracted from the master
-      -> assignment/                        the student release (Otter Assign's student output)
+      -> assignment/                        the student release (Otter Assign's student output: the
+                                            notebook, its public tests in tests/, tp1_support/), with
+                                            requirements.txt and tp1_ab_student.zip (all of it in one
+                                            file, for Google Colab or a download)
       -> autograder/dist/tp1_ab-otter.zip   Otter's autograder zip (for stock `otter run`)
       -> autograder/dist/tp1_ab-gradescope.zip  the engine's autograder zip for Gradescope
 
@@ -11,6 +14,7 @@ folder and compare it with what is committed.
 """
 import argparse
 import ast
+import json
 import re
 import shutil
 import subprocess
@@ -29,8 +33,13 @@ MASTER = ROOT / "solutions" / "tp1_ab.py"
 SUPPORT = ROOT / "solutions" / "tp1_support"
 CIRCLES = ROOT / "datasets" / "circles.npz"
 POINTS = ROOT / "autograder" / "points.toml"
+PYPROJECT = ROOT / "pyproject.toml"
 NOTEBOOK_NAME = "tp1_ab.ipynb"
 GRADESCOPE_ZIP = "tp1_ab-gradescope.zip"
+STUDENT_ZIP = "tp1_ab_student.zip"
+# What the release's notebook imports, pinned as the kit pins them (the client side of Otter only).
+STUDENT_PACKAGES = ("torch", "numpy", "scipy", "matplotlib", "scikit-learn", "mlxtend", "otter-grader")
+URL_LINE = re.compile(r"^STUDENT_FILES_URL = .*$", re.M)
 
 REFERENCE_HEADER = '''"""The reference implementation of every graded function.
 
@@ -46,6 +55,26 @@ def question_points():
     return {qid: int(p) if float(p).is_integer() else p for qid, p in load().question_points.items()}
 
 
+def grading_parameters():
+    """What the public checks quote of the grader: the accuracy thresholds of points.toml, the grader's
+    Circles training (hyper-parameters, runs, when it stops) and its MNIST CPU budget. `make assign`
+    writes them to the release's tp1_support/data/grading.json."""
+    from .checks import accuracy, settings
+    from .data import hidden_circles
+
+    config = settings()
+    return {
+        "thresholds": {q: {"full": config["thresholds"][q]["full"], "half": config["thresholds"][q]["half"]}
+                       for q in ("circles_accuracy", "mnist_accuracy", "fit_svm")},
+        "circles": {**accuracy.CIRCLES_HPARAMS, "runs": accuracy.CIRCLES_RUNS,
+                    "enough_train_accuracy": accuracy.CIRCLES_ENOUGH_TRAIN_ACCURACY,
+                    "hopeless_train_accuracy": accuracy.CIRCLES_HOPELESS_TRAIN_ACCURACY,
+                    "init_std": accuracy.CIRCLES_INIT_STD, "test_points": int(len(hidden_circles(0)[1]))},
+        "mnist": {"cost": dict(accuracy.MNIST_COST), "max_seconds": accuracy.MNIST_MAX_SECONDS,
+                  "train_size": accuracy.MNIST_TRAIN_SIZE, "inputs": accuracy.MNIST_INPUTS},
+    }
+
+
 def _raw_marker(cell):
     if cell.cell_type != "raw":
         return None
@@ -54,9 +83,37 @@ def _raw_marker(cell):
     return f"{m.group(1)} {m.group(2)}" if m else None
 
 
-def load_master(points=None):
-    """The master as a notebook, with each question's points taken from points.toml."""
-    nb = jupytext.read(MASTER)
+def student_files_url():
+    """`[release] student_files_url` of points.toml: where the notebook's first cell downloads
+    tp1_ab_student.zip on Google Colab ("" when students upload it)."""
+    with open(POINTS, "rb") as f:
+        return tomllib.load(f).get("release", {}).get("student_files_url", "")
+
+
+def checked_url(url):
+    if not isinstance(url, str) or any(c in url for c in "\"'\n\r\\") or (
+            url and not re.match(r"^(https?|file)://\S+$", url)):
+        raise SystemExit(f"{POINTS}: [release] student_files_url must be empty or a web address "
+                         f"(https://...), not {url!r}")
+    return url
+
+
+def set_student_files_url(nb, url):
+    """Write the address into the setup cell's STUDENT_FILES_URL line (exactly one cell has it)."""
+    cells = [c for c in nb.cells if c.cell_type == "code" and URL_LINE.search(c.source)]
+    if len(cells) != 1:
+        raise SystemExit(f"the master must have one STUDENT_FILES_URL line, it has {len(cells)}")
+    comment = URL_LINE.search(cells[0].source).group(0).partition("  #")[2]
+    url = checked_url(url)
+    cells[0].source = URL_LINE.sub(lambda m: f"STUDENT_FILES_URL = {json.dumps(url)}" + (f"  #{comment}" if comment else ""),
+                                   cells[0].source, count=1)
+    return nb
+
+
+def load_master(points=None, url=None):
+    """The master as a notebook, with each question's points taken from points.toml and the address
+    of the student files (`url`, by default points.toml's) in its setup cell."""
+    nb = set_student_files_url(jupytext.read(MASTER), student_files_url() if url is None else url)
     points = question_points() if points is None else points
     for cell in nb.cells:
         if _raw_marker(cell) == "BEGIN QUESTION":
@@ -86,9 +143,12 @@ def reference_source(nb):
     solutions, others = split_code_cells(nb)
     imports = []
     for source in others:
+        if URL_LINE.search(source):  # the setup cell: what it imports fetches files on Colab, no function needs it
+            continue
         tree = ast.parse(source)
         imports += [ast.get_source_segment(source, node) for node in tree.body
-                    if isinstance(node, (ast.Import, ast.ImportFrom)) and not any(m in ast.dump(node) for m in ("tp1_support", "matplotlib", "otter"))]
+                    if isinstance(node, (ast.Import, ast.ImportFrom))
+                    and not any(m in ast.dump(node) for m in ("tp1_support", "matplotlib", "otter", "_dynamo"))]
     body = []
     for source in solutions:
         lines = [re.sub(r"\s*#\s*SOLUTION\s*$", "", line) for line in source.splitlines()
@@ -101,6 +161,35 @@ def _copy_support(dest):
     shutil.copytree(SUPPORT, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     (dest / "data").mkdir(exist_ok=True)
     shutil.copy2(CIRCLES, dest / "data" / "circles.npz")
+    (dest / "data" / "grading.json").write_text(json.dumps(grading_parameters(), indent=1, sort_keys=True) + "\n")
+
+
+def student_requirements():
+    """requirements.txt of the release: what the notebook needs, with the kit's pins."""
+    with open(PYPROJECT, "rb") as f:
+        pins = {re.split(r"[\[=<>]", d, maxsplit=1)[0]: d for d in tomllib.load(f)["project"]["dependencies"]}
+    lines = [re.sub(r"\[.*?\]", "", pins[name]) for name in STUDENT_PACKAGES]
+    return ("# What tp1_ab.ipynb needs: pip install -r requirements.txt (in a virtual environment).\n"
+            "# Install PyTorch first, the CPU build is enough and much smaller: on Linux and Windows\n"
+            "#   pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu\n"
+            "# On Google Colab, the notebook's first cell installs what Colab lacks: nothing to do here.\n"
+            + "".join(f"{line}\n" for line in lines))
+
+
+def write_student_zip(release_dir):
+    """release_dir/tp1_ab_student.zip: the release in one file (the notebook, tests/, tp1_support/,
+    requirements.txt), byte-for-byte the same for the same release."""
+    release_dir = Path(release_dir)
+    dest = release_dir / STUDENT_ZIP
+    files = sorted(p for p in release_dir.rglob("*") if p.is_file() and p != dest and "__pycache__" not in p.parts)
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in files:
+            info = zipfile.ZipInfo(path.relative_to(release_dir).as_posix(), date_time=(1980, 1, 1, 0, 0, 0))
+            info.create_system = 3
+            info.external_attr = (0o100000 | 0o644) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, path.read_bytes())
+    return dest
 
 
 def _normalise_notebook(path):
@@ -152,11 +241,11 @@ def write_samples(solution_notebook, student_notebook, samples_dir):
     shutil.copy2(student_notebook, samples_dir / "unfilled.ipynb")
 
 
-def build(release_dir, autograder_dir, samples_dir=ROOT / "examples" / "submissions"):
+def build(release_dir, autograder_dir, samples_dir=ROOT / "examples" / "submissions", url=None):
     """Build the release into release_dir and reference.py + the Otter and Gradescope zips into
-    autograder_dir."""
+    autograder_dir. url: the student files' address for the notebook's setup cell (default: points.toml's)."""
     release_dir, autograder_dir = Path(release_dir), Path(autograder_dir)
-    nb = load_master()
+    nb = load_master(url=url)
     reference = reference_source(nb)
     autograder_dir.mkdir(parents=True, exist_ok=True)
     (autograder_dir / "reference.py").write_text(reference)
@@ -178,6 +267,8 @@ def build(release_dir, autograder_dir, samples_dir=ROOT / "examples" / "submissi
         shutil.copytree(dist / "student", release_dir,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         _normalise_notebook(release_dir / NOTEBOOK_NAME)
+        (release_dir / "requirements.txt").write_text(student_requirements())
+        write_student_zip(release_dir)
         (autograder_dir / "dist").mkdir(exist_ok=True)
         write_samples(dist / "autograder" / NOTEBOOK_NAME, release_dir / NOTEBOOK_NAME, samples_dir)
         otter_zip = next((dist / "autograder").glob("*.zip"))
@@ -194,7 +285,7 @@ def main(argv=None):
     parser.add_argument("--autograder", default=ROOT / "autograder", type=Path)
     args = parser.parse_args(argv)
     build(args.release, args.autograder)
-    print(f"student release: {args.release}\nreference: {args.autograder / 'reference.py'}\n"
+    print(f"student release: {args.release} (all of it in {args.release / STUDENT_ZIP})\nreference: {args.autograder / 'reference.py'}\n"
           f"Otter autograder zip: {args.autograder / 'dist' / 'tp1_ab-otter.zip'}\n"
           f"Gradescope autograder zip: {args.autograder / 'dist' / GRADESCOPE_ZIP}")
     return 0

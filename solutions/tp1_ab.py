@@ -15,7 +15,8 @@
 # %% [raw]
 # # ASSIGNMENT CONFIG
 # name: tp1_ab
-# init_cell: true
+# init_cell: false
+# export_cell: false
 # check_all_cell: false
 # strip_solutions_from_all_cells: true
 # run_tests: false
@@ -24,10 +25,8 @@
 # autograder_files:
 #   - tp1_hidden
 # tests:
+#   files: true
 #   ok_format: false
-# export_cell:
-#   pdf: false
-#   instructions: "Run this cell to make the zip you hand in (it holds this notebook). Handing in the .ipynb file itself works too."
 
 # %% [markdown]
 # # TP1-ab — Introduction to Neural Networks
@@ -35,6 +34,19 @@
 # You will build a one-hidden-layer perceptron (tanh hidden layer, SoftMax output, cross-entropy
 # loss) four times — by hand, with autograd, with `torch.nn`, with `torch.optim` — train it on the
 # 2-D **Circles** data, then on **MNIST**, and compare it with an **SVM**.
+#
+# **Getting started.**
+#
+# - **On your own computer (Jupyter):** unzip `tp1_ab_student.zip` (or take the `assignment/` folder)
+#   and keep `tp1_ab.ipynb` next to `tp1_support/` and `tests/`. Install what it needs once:
+#   `pip install -r requirements.txt` (install PyTorch first, from [pytorch.org](https://pytorch.org):
+#   the CPU version is enough). Open the notebook in Jupyter (JupyterLab, Notebook, or VS Code).
+# - **On Google Colab:** open this notebook in Colab and run its first cell: it installs the checker
+#   and fetches the course's files (your instructor's link, or it asks you to upload
+#   `tp1_ab_student.zip`). Run it again each time Colab gives you a new machine.
+# - **What to hand in:** the zip the last cell of this notebook makes (or the `.ipynb` itself), and
+#   your report's PDF. You may rename the notebook (e.g. `tp1_ab_Dupont.ipynb`), but **do not rename
+#   the functions** you write, nor `MNIST_HPARAMS`: the grader looks for them by name.
 #
 # **How this notebook is graded.** Each function marked `TODO` is graded on its own, on inputs the
 # grader makes, so a mistake in one function does not cost points in another. At grading time the
@@ -44,8 +56,13 @@
 # variable made by an experiment cell will fail. Keep every graded function self-contained (helper
 # functions of your own are fine).
 #
-# `grader.check("name")` runs the **public** checks only (shapes, types, obvious sanity). Passing
-# them does not mean full marks: the hidden tests (values, gradients, accuracy) run at grading time.
+# `grader.check("name")` runs **public checks on random inputs** while you work: it calls your
+# function on inputs it draws at random (new ones at every call) and checks the values it returns
+# against the equations of this notebook, your gradients against autograd applied to your own
+# `forward` and `loss_accuracy` and against finite differences, and your training against what the
+# grader needs. When it recognises a known mistake, it names it, with the words of the grader's
+# feedback. **Grading uses other inputs** and more tests: passing the public checks is a good sign,
+# not a grade.
 #
 # **Conventions** (row vectors, as in the course): a batch `X` of $B$ examples is `(B, nx)`; `Y` is
 # one-hot `(B, ny)`; a layer's weight `W` is `(out, in)`; a bias is a row `(1, out)`. $B$ is the batch
@@ -62,6 +79,63 @@
 # four parts with `ETA = 0.3`, the step the course's Part 1 took.
 
 # %%
+# Run this cell first. On Google Colab it fetches the course's files (the tp1_support package and the
+# public tests, from tp1_ab_student.zip) and installs the checker, Otter-Grader; on your own Jupyter
+# they are next to this notebook already. You do not need to read or change it.
+STUDENT_FILES_URL = ""  # set by your instructor: where tp1_ab_student.zip is on the web ("": upload it)
+
+import importlib.util
+import io
+import os
+import subprocess
+import sys
+import zipfile
+
+
+def fetch_student_files(url=STUDENT_FILES_URL):
+    """Extract tp1_support/ and tests/ of tp1_ab_student.zip here: downloaded from url, or uploaded."""
+    if url:
+        import urllib.request
+
+        with urllib.request.urlopen(url, timeout=120) as response:
+            data = response.read()
+    else:
+        from google.colab import files
+
+        print("Upload tp1_ab_student.zip (from your course's page) with the button below.")
+        data = next((content for name, content in files.upload().items() if name.endswith(".zip")), b"")
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise ValueError("this is not tp1_ab_student.zip: " + (f"{url} gave no zip file" if url else "upload the zip"))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = [m for m in archive.namelist() if m.startswith(("tp1_support/", "tests/")) or m == "requirements.txt"]
+        if not any(m.startswith("tp1_support/") for m in members):
+            raise ValueError("this zip holds no tp1_support/: it is not tp1_ab_student.zip")
+        archive.extractall(".", members)
+
+
+def install_missing(requirements):
+    """For each (module, pip arguments): pip-install it when the module cannot be imported."""
+    for module, arguments in requirements:
+        if importlib.util.find_spec(module) is None:
+            subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *arguments], check=True)
+    importlib.invalidate_caches()
+
+
+if "google.colab" in str(get_ipython()):
+    if not (os.path.isdir("tp1_support") and os.path.isdir("tests")):
+        fetch_student_files()
+    # Colab has PyTorch, NumPy, scikit-learn and matplotlib. mlxtend (for its 5,000 MNIST digits) is
+    # installed without its dependencies, which would replace Colab's NumPy.
+    install_missing([("otter", ["otter-grader==7.0.0"]), ("mlxtend", ["--no-deps", "mlxtend==0.25.0"])])
+elif not os.path.isdir("tests"):
+    print("The folder tests/ is not next to this notebook, so grader.check cannot run: unzip "
+          "tp1_ab_student.zip and open the notebook from that folder (see Getting started).")
+
+import otter
+
+grader = otter.Notebook(tests_dir="tests")
+
+# %%
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -70,22 +144,13 @@ from sklearn.svm import SVC
 
 from tp1_support import CirclesData, MNISTData, save_figure
 
+# These networks are tiny (a few hundred numbers per operation): spreading each operation over several
+# threads costs more than it saves, and many times more when the machine is busy.
+torch.set_num_threads(1)
+# torch.optim's first optimizer imports torch._dynamo (2 to 4 s): here, once, rather than in Part 4.
+import torch._dynamo  # noqa: E402, F401
+
 torch.manual_seed(0)
-
-# %%
-# Otter's own summary says "All test cases passed!" once the public checks pass; say what they are.
-# (This cell changes no grade: the grader does not run it.)
-import otter.test_files.abstract_test as _otter_tests
-
-
-def _say_the_hidden_tests_come_later(summary):
-    def public_summary(self, public_only=False):
-        return summary(self, public_only).replace(
-            "All test cases passed!", "all PUBLIC checks passed. The hidden tests run at grading time.")
-    return public_summary
-
-
-_otter_tests.TestFile.summary = _say_the_hidden_tests_come_later(_otter_tests.TestFile.summary)
 
 # %% [markdown]
 # ## The Circles data
@@ -174,17 +239,13 @@ def init_params(nx, nh, ny):
 
 # %%
 """ # BEGIN TEST CONFIG
-success_message: Public checks passed (shapes and types only). The hidden tests run at grading time.
+success_message: These are public checks on random inputs; grading uses other inputs. Passing them is a good sign, not a grade.
+failure_message: These are public checks on random inputs; grading uses other inputs. What failed, and the likely mistake when it is a known one, is below.
 """ # END TEST CONFIG
-def test_init_params_shapes(init_params):
-    import torch
-    P = init_params(3, 5, 4)
-    assert isinstance(P, dict), "init_params must return a dict"
-    expected = {"Wh": (5, 3), "bh": (1, 5), "Wy": (4, 5), "by": (1, 4)}
-    for name, shape in expected.items():
-        assert name in P, f"the dict has no key {name!r}"
-        assert isinstance(P[name], torch.Tensor), f"{name} must be a torch.Tensor"
-        assert tuple(P[name].shape) == shape, f"{name} has shape {tuple(P[name].shape)}, expected {shape}"
+def test_init_params_public_checks(init_params):
+    from tp1_support.checks import check_init_params
+
+    check_init_params(init_params)
 
 # %%
 # HIDDEN
@@ -241,15 +302,13 @@ def forward(params, X):
 
 # %%
 """ # BEGIN TEST CONFIG
-success_message: Public checks passed (shapes and types only). The hidden tests run at grading time.
+success_message: These are public checks on random inputs; grading uses other inputs. Passing them is a good sign, not a grade.
+failure_message: These are public checks on random inputs; grading uses other inputs. What failed, and the likely mistake when it is a known one, is below.
 """ # END TEST CONFIG
-def test_forward_shapes(forward):
-    import torch
-    P = {"Wh": torch.randn(5, 3), "bh": torch.zeros(1, 5), "Wy": torch.randn(4, 5), "by": torch.zeros(1, 4)}
-    Yhat, outputs = forward(P, torch.randn(7, 3))
-    assert tuple(Yhat.shape) == (7, 4), f"Yhat has shape {tuple(Yhat.shape)}, expected (7, 4)"
-    for name in ("X", "htilde", "h", "ytilde", "yhat"):
-        assert name in outputs, f"outputs has no key {name!r}"
+def test_forward_public_checks(forward):
+    from tp1_support.checks import check_forward
+
+    check_forward(forward)
 
 # %%
 # HIDDEN
@@ -306,15 +365,13 @@ def loss_accuracy(Yhat, Y):
 
 # %%
 """ # BEGIN TEST CONFIG
-success_message: Public checks passed (shapes and types only). The hidden tests run at grading time.
+success_message: These are public checks on random inputs; grading uses other inputs. Passing them is a good sign, not a grade.
+failure_message: These are public checks on random inputs; grading uses other inputs. What failed, and the likely mistake when it is a known one, is below.
 """ # END TEST CONFIG
-def test_loss_accuracy_types(loss_accuracy):
-    import torch
-    Yhat = torch.softmax(torch.randn(7, 4), dim=1)
-    Y = torch.eye(4)[torch.randint(0, 4, (7,))]
-    L, acc = loss_accuracy(Yhat, Y)
-    assert isinstance(L, torch.Tensor) and L.dim() == 0, "L must be a 0-dim tensor"
-    assert 0.0 <= float(acc) <= 1.0, f"acc must be a fraction in [0, 1], got {float(acc)}"
+def test_loss_accuracy_public_checks(loss_accuracy):
+    from tp1_support.checks import check_loss_accuracy
+
+    check_loss_accuracy(loss_accuracy)
 
 # %%
 # HIDDEN
@@ -372,21 +429,13 @@ def backward(params, outputs, Y):
 
 # %%
 """ # BEGIN TEST CONFIG
-success_message: Public checks passed (shapes and types only). The hidden tests run at grading time.
+success_message: These are public checks on random inputs; grading uses other inputs. Passing them is a good sign, not a grade.
+failure_message: These are public checks on random inputs; grading uses other inputs. What failed, and the likely mistake when it is a known one, is below.
 """ # END TEST CONFIG
-def test_backward_shapes(backward):
-    import torch
-    P = {"Wh": torch.randn(5, 3), "bh": torch.zeros(1, 5), "Wy": torch.randn(4, 5), "by": torch.zeros(1, 4)}
-    X = torch.randn(7, 3)
-    htilde = X @ P["Wh"].T + P["bh"]
-    h = torch.tanh(htilde)
-    ytilde = h @ P["Wy"].T + P["by"]
-    outputs = {"X": X, "htilde": htilde, "h": h, "ytilde": ytilde, "yhat": torch.softmax(ytilde, 1)}
-    grads = backward(P, outputs, torch.eye(4)[torch.randint(0, 4, (7,))])
-    for name in P:
-        assert name in grads, f"the gradients have no key {name!r}"
-        assert tuple(grads[name].shape) == tuple(P[name].shape), (
-            f"grads[{name!r}] has shape {tuple(grads[name].shape)}, expected {tuple(P[name].shape)}")
+def test_backward_public_checks(backward, forward, loss_accuracy):
+    from tp1_support.checks import check_backward
+
+    check_backward(backward, forward, loss_accuracy)
 
 # %%
 # HIDDEN
@@ -431,15 +480,13 @@ def sgd(params, grads, eta):
 
 # %%
 """ # BEGIN TEST CONFIG
-success_message: Public checks passed (shapes and types only). The hidden tests run at grading time.
+success_message: These are public checks on random inputs; grading uses other inputs. Passing them is a good sign, not a grade.
+failure_message: These are public checks on random inputs; grading uses other inputs. What failed, and the likely mistake when it is a known one, is below.
 """ # END TEST CONFIG
-def test_sgd_returns_params(sgd):
-    import torch
-    P = {"Wh": torch.ones(5, 3), "bh": torch.zeros(1, 5), "Wy": torch.ones(4, 5), "by": torch.zeros(1, 4)}
-    G = {k: torch.ones_like(v) for k, v in P.items()}
-    new = sgd(P, G, 0.1)
-    assert isinstance(new, dict), "sgd must return the dict of parameters"
-    assert set(new) == set(P), f"sgd returned the keys {sorted(new)}"
+def test_sgd_public_checks(sgd):
+    from tp1_support.checks import check_sgd
+
+    check_sgd(sgd)
 
 # %%
 # HIDDEN
@@ -469,10 +516,6 @@ def test_sgd_values(sgd):
 # from another seed (up to 3 runs; the best counts).
 
 # %%
-# These networks are tiny (a few hundred numbers per operation): spreading each operation over
-# several threads costs more than it saves, and many times more when the machine is busy.
-torch.set_num_threads(1)
-
 NBATCH = 10
 NH = 10
 ETA = 0.3
@@ -573,6 +616,54 @@ L_before, acc_before = loss_accuracy(forward(init_params(2, NH, 2), data.Xtrain)
 print(f"before training: loss {float(L_before):.3f} (ln 2 = {np.log(2):.3f}), accuracy {float(acc_before):.3f}")
 params, history_manual = train_part1(data, NH, ETA, NBATCH, EPOCHS, seed=0)
 show_training(history_manual, lambda X: forward(params, X)[0], data, "part1", "Part 1: manual backward")
+
+# %% [markdown]
+# What the grader's **circles_accuracy** will see: the check below trains your `forward`, `backward`
+# and `sgd` with the grader's own loop and hyper-parameters (not your `train_part1`), and measures the
+# accuracy on 1,000 fresh Circles points, drawn anew at each run of the check (about 0.3 s a run).
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: circles_accuracy
+# points: 8
+
+# %% [raw]
+# # BEGIN TESTS
+
+# %%
+""" # BEGIN TEST CONFIG
+success_message: These are public checks on random inputs; grading uses other inputs. Passing them is a good sign, not a grade.
+failure_message: These are public checks on random inputs; grading uses other inputs. What failed, and the likely mistake when it is a known one, is below.
+""" # END TEST CONFIG
+def test_circles_accuracy_public_checks(forward, backward, sgd, loss_accuracy):
+    from tp1_support.checks import check_circles_accuracy
+
+    check_circles_accuracy(forward, backward, sgd, loss_accuracy)
+
+# %%
+# HIDDEN
+def test_circles_accuracy_hidden(forward, backward, sgd):
+    import torch
+    from tp1_support import CirclesData, draw_circles
+    from tp1_support.checks import accuracy_of, train_part1_like_the_grader
+    from tp1_support.grading import parameters
+    hp, full = parameters()["circles"], parameters()["thresholds"]["circles_accuracy"]["full"]
+    data = CirclesData()
+    X, labels = draw_circles(500, 8_312_907)
+    generator = torch.Generator().manual_seed(11)
+    best = 0.0
+    for run in range(hp["runs"]):
+        P = train_part1_like_the_grader(forward, backward, sgd, data.Xtrain, data.Ytrain, generator, hp)
+        best = max(best, accuracy_of(P, X, labels))
+        if accuracy_of(P, data.Xtrain, data.Ytrain.argmax(1).numpy()) >= hp["enough_train_accuracy"]:
+            break
+    assert best >= full
+
+# %% [raw]
+# # END TESTS
+
+# %% [raw]
+# # END QUESTION
 
 # %% [markdown]
 # ### How many hidden units?
@@ -724,13 +815,13 @@ def init_params_autograd(nx, nh, ny):
 
 # %%
 """ # BEGIN TEST CONFIG
-success_message: Public checks passed (shapes and types only). The hidden tests run at grading time.
+success_message: These are public checks on random inputs; grading uses other inputs. Passing them is a good sign, not a grade.
+failure_message: These are public checks on random inputs; grading uses other inputs. What failed, and the likely mistake when it is a known one, is below.
 """ # END TEST CONFIG
-def test_init_params_autograd_leaves(init_params_autograd):
-    P = init_params_autograd(3, 5, 4)
-    for name in ("Wh", "bh", "Wy", "by"):
-        assert P[name].requires_grad, f"{name} does not require a gradient"
-        assert P[name].is_leaf, f"{name} is not a leaf tensor (it was computed from another tensor)"
+def test_init_params_autograd_public_checks(init_params_autograd):
+    from tp1_support.checks import check_init_params_autograd
+
+    check_init_params_autograd(init_params_autograd)
 
 # %%
 # HIDDEN
@@ -775,15 +866,13 @@ def sgd_autograd(params, eta):
 
 # %%
 """ # BEGIN TEST CONFIG
-success_message: Public checks passed (shapes and types only). The hidden tests run at grading time.
+success_message: These are public checks on random inputs; grading uses other inputs. Passing them is a good sign, not a grade.
+failure_message: These are public checks on random inputs; grading uses other inputs. What failed, and the likely mistake when it is a known one, is below.
 """ # END TEST CONFIG
-def test_sgd_autograd_keeps_leaves(sgd_autograd):
-    import torch
-    P = {"W": torch.ones(2, 3, requires_grad=True)}
-    (P["W"] ** 2).sum().backward()
-    new = sgd_autograd(P, 0.1)
-    W = (new if isinstance(new, dict) else P)["W"]
-    assert W.is_leaf and W.requires_grad, "after the step W must still be a leaf that requires a gradient"
+def test_sgd_autograd_public_checks(sgd_autograd):
+    from tp1_support.checks import check_sgd_autograd
+
+    check_sgd_autograd(sgd_autograd)
 
 # %%
 # HIDDEN
@@ -851,14 +940,13 @@ def init_model(nx, nh, ny):
 
 # %%
 """ # BEGIN TEST CONFIG
-success_message: Public checks passed (shapes and types only). The hidden tests run at grading time.
+success_message: These are public checks on random inputs; grading uses other inputs. Passing them is a good sign, not a grade.
+failure_message: These are public checks on random inputs; grading uses other inputs. What failed, and the likely mistake when it is a known one, is below.
 """ # END TEST CONFIG
-def test_init_model_types(init_model):
-    import torch
-    model, loss = init_model(3, 5, 4)
-    assert isinstance(model, torch.nn.Module), "model must be a torch.nn.Module"
-    assert callable(loss), "loss must be callable"
-    assert tuple(model(torch.randn(7, 3)).shape) == (7, 4), "model(X) must have shape (N, ny)"
+def test_init_model_public_checks(init_model):
+    from tp1_support.checks import check_init_model
+
+    check_init_model(init_model)
 
 # %%
 # HIDDEN
@@ -904,13 +992,13 @@ def loss_accuracy_nn(loss, Ytilde, Y):
 
 # %%
 """ # BEGIN TEST CONFIG
-success_message: Public checks passed (shapes and types only). The hidden tests run at grading time.
+success_message: These are public checks on random inputs; grading uses other inputs. Passing them is a good sign, not a grade.
+failure_message: These are public checks on random inputs; grading uses other inputs. What failed, and the likely mistake when it is a known one, is below.
 """ # END TEST CONFIG
-def test_loss_accuracy_nn_types(loss_accuracy_nn):
-    import torch
-    L, acc = loss_accuracy_nn(torch.nn.CrossEntropyLoss(), torch.randn(7, 4), torch.eye(4)[torch.randint(0, 4, (7,))])
-    assert isinstance(L, torch.Tensor) and L.dim() == 0, "L must be a 0-dim tensor"
-    assert 0.0 <= float(acc) <= 1.0, "acc must be a fraction in [0, 1]"
+def test_loss_accuracy_nn_public_checks(loss_accuracy_nn):
+    from tp1_support.checks import check_loss_accuracy_nn
+
+    check_loss_accuracy_nn(loss_accuracy_nn)
 
 # %%
 # HIDDEN
@@ -955,14 +1043,13 @@ def sgd_nn(model, eta):
 
 # %%
 """ # BEGIN TEST CONFIG
-success_message: Public checks passed (shapes and types only). The hidden tests run at grading time.
+success_message: These are public checks on random inputs; grading uses other inputs. Passing them is a good sign, not a grade.
+failure_message: These are public checks on random inputs; grading uses other inputs. What failed, and the likely mistake when it is a known one, is below.
 """ # END TEST CONFIG
-def test_sgd_nn_runs(sgd_nn):
-    import torch
-    model = torch.nn.Linear(3, 2)
-    model(torch.randn(4, 3)).sum().backward()
-    sgd_nn(model, 0.1)
-    assert all(p.is_leaf for p in model.parameters())
+def test_sgd_nn_public_checks(sgd_nn):
+    from tp1_support.checks import check_sgd_nn
+
+    check_sgd_nn(sgd_nn)
 
 # %%
 # HIDDEN
@@ -1049,13 +1136,13 @@ def init_model_optim(nx, nh, ny, eta):
 
 # %%
 """ # BEGIN TEST CONFIG
-success_message: Public checks passed (shapes and types only). The hidden tests run at grading time.
+success_message: These are public checks on random inputs; grading uses other inputs. Passing them is a good sign, not a grade.
+failure_message: These are public checks on random inputs; grading uses other inputs. What failed, and the likely mistake when it is a known one, is below.
 """ # END TEST CONFIG
-def test_init_model_optim_types(init_model_optim):
-    import torch
-    model, loss, optim = init_model_optim(3, 5, 4, 0.1)
-    assert isinstance(model, torch.nn.Module), "model must be a torch.nn.Module"
-    assert isinstance(optim, torch.optim.Optimizer), "optim must be a torch.optim.Optimizer"
+def test_init_model_optim_public_checks(init_model_optim):
+    from tp1_support.checks import check_init_model_optim
+
+    check_init_model_optim(init_model_optim)
 
 # %%
 # HIDDEN
@@ -1148,12 +1235,13 @@ MNIST_HPARAMS = {"nh": 100, "eta": 0.1, "batch_size": 32, "epochs": 15}  # SOLUT
 
 # %%
 """ # BEGIN TEST CONFIG
-success_message: Public checks passed (keys and types only). The hidden tests run at grading time.
+success_message: These are public checks on random inputs; grading uses other inputs. Passing them is a good sign, not a grade.
+failure_message: These are public checks on random inputs; grading uses other inputs. What failed, and the likely mistake when it is a known one, is below.
 """ # END TEST CONFIG
-def test_mnist_hparams_keys(MNIST_HPARAMS):
-    assert isinstance(MNIST_HPARAMS, dict), "MNIST_HPARAMS must be a dict"
-    for key in ("nh", "eta", "batch_size", "epochs"):
-        assert key in MNIST_HPARAMS, f"MNIST_HPARAMS has no key {key!r}"
+def test_MNIST_HPARAMS_public_checks(MNIST_HPARAMS):
+    from tp1_support.checks import check_mnist_hparams
+
+    check_mnist_hparams(MNIST_HPARAMS)
 
 # %%
 # HIDDEN
@@ -1187,6 +1275,54 @@ save_figure(CirclesData.plot_loss(history_mnist["loss_train"], history_mnist["lo
                                   history_mnist["acc_train"], history_mnist["acc_test"], title="MNIST"),
             "mnist_curves.pdf")
 plt.show()
+
+# %% [markdown]
+# What the grader's **mnist_accuracy** will see: the check below trains your `init_model_optim` and
+# `loss_accuracy_nn` with your `MNIST_HPARAMS` as the grader does, for as long as fits in a
+# fraction of a second, and says how far it got (the grader trains every epoch).
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: mnist_accuracy
+# points: 8
+
+# %% [raw]
+# # BEGIN TESTS
+
+# %%
+""" # BEGIN TEST CONFIG
+success_message: These are public checks on random inputs; grading uses other inputs. Passing them is a good sign, not a grade.
+failure_message: These are public checks on random inputs; grading uses other inputs. What failed, and the likely mistake when it is a known one, is below.
+""" # END TEST CONFIG
+def test_mnist_accuracy_public_checks(init_model_optim, loss_accuracy_nn, MNIST_HPARAMS, mnist):
+    from tp1_support.checks import check_mnist_accuracy
+
+    check_mnist_accuracy(init_model_optim, loss_accuracy_nn, MNIST_HPARAMS, mnist)
+
+# %%
+# HIDDEN
+def test_mnist_accuracy_hidden(init_model_optim, loss_accuracy_nn, MNIST_HPARAMS):
+    import numpy as np
+    import torch
+    from tp1_support.checks import train_mnist, valid_mnist_hparams
+    from tp1_support.grading import parameters
+    from tp1_support.mnist import embedded_split
+    hp, _ = valid_mnist_hparams(MNIST_HPARAMS)
+    X, y, split = embedded_split()
+    X = torch.from_numpy((np.asarray(X, dtype=np.float32) / 255.0).reshape(len(y), -1))
+    y = torch.from_numpy(np.asarray(y, dtype=np.int64))
+    train, held = torch.from_numpy(split == "train"), torch.from_numpy(split == "held_out")
+    model, *_ = train_mnist(init_model_optim, loss_accuracy_nn, hp, X[train], torch.eye(10)[y[train]],
+                            torch.Generator().manual_seed(5))
+    with torch.no_grad():
+        accuracy = float((model(X[held]).argmax(1) == y[held]).float().mean())
+    assert accuracy >= parameters()["thresholds"]["mnist_accuracy"]["full"]
+
+# %% [raw]
+# # END TESTS
+
+# %% [raw]
+# # END QUESTION
 
 # %% [markdown]
 # ## Part 6 — SVM
@@ -1301,16 +1437,13 @@ def fit_svm(X, y):
 
 # %%
 """ # BEGIN TEST CONFIG
-success_message: Public checks passed (it fits and predicts). The hidden tests run at grading time.
+success_message: These are public checks on random inputs; grading uses other inputs. Passing them is a good sign, not a grade.
+failure_message: These are public checks on random inputs; grading uses other inputs. What failed, and the likely mistake when it is a known one, is below.
 """ # END TEST CONFIG
-def test_fit_svm_predicts(fit_svm):
-    import numpy as np
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(40, 2))
-    y = (np.linalg.norm(X, axis=1) < 1).astype(int)
-    clf = fit_svm(X, y)
-    assert hasattr(clf, "predict"), "fit_svm must return a fitted classifier"
-    assert np.asarray(clf.predict(X)).shape == (40,)
+def test_fit_svm_public_checks(fit_svm):
+    from tp1_support.checks import check_fit_svm
+
+    check_fit_svm(fit_svm)
 
 # %%
 # HIDDEN
@@ -1331,5 +1464,12 @@ def test_fit_svm_accuracy(fit_svm):
 # ## Hand-in
 #
 # Answer the theory questions in the LaTeX report (`report_template/report.tex`): the figures this
-# notebook saved in `figures/` appear in it. Then run the cell below and hand in the zip (or this
-# `.ipynb` file).
+# notebook saved in `figures/` appear in it. Then **save this notebook** (File > Save, or Ctrl-S) and
+# run the cell below: it makes, in about a second, the zip you hand in (with this notebook in it,
+# whatever its name); on Colab your browser downloads it. Handing in the `.ipynb` file itself works
+# too. Nothing runs again: the grader runs its own tests on your functions.
+
+# %%
+from tp1_support.handin import make_handin_zip
+
+make_handin_zip()

@@ -158,7 +158,7 @@ def test_stock_otter_run_gives_the_reference_full_marks(tmp_path):
     assert run.returncode == 0, run.stderr[-2000:]
     results = json.loads((tmp_path / "results.json").read_text())
     scored = [t for t in results["tests"] if "score" in t]  # plus one "Public Tests" summary entry
-    assert len(scored) == 13 and all(t["score"] == t["max_score"] for t in scored), scored
+    assert len(scored) == 15 and all(t["score"] == t["max_score"] for t in scored), scored
 
 
 @pytest.mark.skipif(not sandbox.bwrap_available(), reason="file-system isolation needs bubblewrap")

@@ -48,16 +48,27 @@ def test_release_has_a_todo_stub_and_a_check_per_question_and_no_solution():
     nb = nbformat.read(ROOT / "assignment" / "tp1_ab.ipynb", as_version=4)
     text = "\n".join(c.source for c in nb.cells)
     assert "0.3 * torch.randn" not in text and "BEGIN SOLUTION" not in text
-    graded = [q for q in checks.ORDER if q not in ("circles_accuracy", "mnist_accuracy")]
-    for name in graded:
+    for name in checks.ORDER:
         assert f'grader.check("{name}")' in text, name
+    for name in (q for q in checks.ORDER if q not in ("circles_accuracy", "mnist_accuracy")):
         stub = next(c.source for c in nb.cells if c.source.startswith((f"def {name}(", "# TODO: a dict")) and name in c.source)
         assert "TODO" in stub and "..." in stub, name
-    # The public tests are in the notebook; the hidden ones are not.
-    tests = nb.metadata["otter"]["tests"]
-    assert set(tests) == set(graded)
-    assert all("hidden=True" not in t for t in tests.values())
-    assert "tp1_hidden" not in json.dumps(nb.metadata)
+    # The public tests are files next to the notebook (Otter refuses tests kept in the notebook on
+    # Colab); the hidden ones are not in the release.
+    tests = {p.stem: p.read_text() for p in (ROOT / "assignment" / "tests").glob("*.py")}
+    assert set(tests) == set(checks.ORDER)
+    assert all("hidden=False" in t and "hidden=True" not in t for t in tests.values())
+    assert "tests" not in nb.metadata["otter"] and nb.metadata["otter"]["assignment_name"] == "tp1_ab"
+    assert "tp1_hidden" not in json.dumps(nb.metadata) + "".join(tests.values())
+
+
+def test_every_public_test_calls_its_public_check_and_says_grading_uses_other_inputs():
+    for path in (ROOT / "assignment" / "tests").glob("*.py"):
+        text = path.read_text()
+        check = "check_" + path.stem.lower()
+        assert f"from tp1_support.checks import {check}" in text, path.name
+        for message in ("success_message=", "failure_message="):
+            assert message + '"These are public checks on random inputs; grading uses other inputs.' in text, path.name
 
 
 def test_part_order_follows_the_tp():
@@ -95,30 +106,74 @@ def test_every_figure_the_notebook_saves_is_a_known_report_slot_and_vice_versa()
 CHECK_ONE = """
 import sys, __main__
 import nbformat
+from IPython.core.interactiveshell import InteractiveShell
+InteractiveShell.instance()  # get_ipython(), as in a notebook
+__main__.get_ipython = InteractiveShell.instance
 release = nbformat.read("tp1_ab.ipynb", as_version=4)
-setup = [c.source for c in release.cells if c.cell_type == "code"][:3]  # Otter's init, imports, summary
-reference = nbformat.read(sys.argv[1], as_version=4)
-for source in setup + [c.source for c in reference.cells if c.cell_type == "code"
+setup = [c.source for c in release.cells if c.cell_type == "code"][:2]  # the setup cell, the imports
+student = nbformat.read(sys.argv[1], as_version=4)
+for source in setup + [c.source for c in student.cells if c.cell_type == "code"
                        and c.source.lstrip().startswith("def " + sys.argv[2] + "(")]:
     exec(source, __main__.__dict__)
-print(repr(grader.check(sys.argv[2])))
+result = grader.check(sys.argv[2])
+print("PLAIN " + repr(result))
+print("HTML " + result._repr_html_())
 """
 
 
-@pytest.mark.parametrize("sample,verdict", [("reference", "passed"), ("unfilled", "failed")])
-def test_grader_check_runs_the_public_checks_and_says_the_hidden_tests_come_later(tmp_path, sample, verdict):
+@pytest.mark.parametrize("sample,verdict", [("reference", "passed"), ("unfilled", "failed"),
+                                            ("softmax_wrong_axis", "SoftMax over the wrong axis")])
+def test_grader_check_says_public_checks_on_random_inputs_in_what_jupyter_shows(tmp_path, sample, verdict):
     import shutil
     import subprocess
     import sys
 
-    shutil.copy2(ROOT / "assignment" / "tp1_ab.ipynb", tmp_path / "tp1_ab.ipynb")
-    shutil.copytree(ROOT / "assignment" / "tp1_support", tmp_path / "tp1_support")
+    for part in ("tp1_ab.ipynb", "tp1_support", "tests"):
+        (shutil.copytree if part != "tp1_ab.ipynb" else shutil.copy2)(ROOT / "assignment" / part, tmp_path / part)
     (tmp_path / "check_one.py").write_text(CHECK_ONE)
     run = subprocess.run([sys.executable, "check_one.py", str(ROOT / "examples" / "submissions" / f"{sample}.ipynb"),
                           "forward"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
-    assert "All test cases passed" not in run.stdout
+    html = run.stdout[run.stdout.index("HTML "):]
+    assert "public checks on random inputs; grading uses other inputs" in html
     if verdict == "passed":
-        assert "all PUBLIC checks passed. The hidden tests run at grading time." in run.stdout
+        assert "forward</pre></strong> passed!" in html and "✓ forward on" in run.stdout
     else:
-        assert "Test case failed" in run.stdout and "all PUBLIC checks passed" not in run.stdout
+        assert "forward</pre> results:" in html and "passed!" not in html
+        assert verdict in html, html
+
+
+def test_the_student_zip_holds_the_whole_release():
+    release = ROOT / "assignment"
+    with zipfile.ZipFile(release / build.STUDENT_ZIP) as zf:
+        names = sorted(zf.namelist())
+        assert names == [f for f in _tree(release) if f != build.STUDENT_ZIP]
+        assert all(zf.read(name) == (release / name).read_bytes() for name in names)
+    assert {"tp1_ab.ipynb", "requirements.txt", "tp1_support/checks.py", "tp1_support/catalogue.py",
+            "tests/backward.py"} <= set(names)
+
+
+def test_requirements_pin_what_the_notebook_imports_as_the_kit_does():
+    import tomllib
+
+    pins = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    lines = [line for line in (ROOT / "assignment" / "requirements.txt").read_text().splitlines()
+             if line and not line.startswith("#")]
+    assert lines == ["torch==2.13.0", "numpy==2.4.6", "scipy==1.17.1", "matplotlib==3.11.2", "scikit-learn==1.9.1",
+                     "mlxtend==0.25.0", "otter-grader==7.0.0"]
+    assert all(line in pins or line.replace("otter-grader", "otter-grader[grading]") in pins for line in lines)
+
+
+def test_the_student_files_address_is_set_in_one_place():
+    import re
+
+    nb = nbformat.read(ROOT / "assignment" / "tp1_ab.ipynb", as_version=4)
+    [setup] = [c for c in nb.cells if "STUDENT_FILES_URL =" in c.source]
+    assert re.search(r'^STUDENT_FILES_URL = "" {2}#', setup.source, re.M)  # points.toml's, empty: students upload
+    assert build.student_files_url() == ""
+    master = build.load_master(url="https://course.example/tp1/tp1_ab_student.zip")
+    [setup] = [c for c in master.cells if "STUDENT_FILES_URL =" in c.source]
+    assert 'STUDENT_FILES_URL = "https://course.example/tp1/tp1_ab_student.zip"  # set by' in setup.source
+    for bad in ('https://x.example/a"; import os', "ftp://x.example/z.zip", "not a url", "https://a b"):
+        with pytest.raises(SystemExit, match="student_files_url"):
+            build.load_master(url=bad)

@@ -1,14 +1,17 @@
-"""The student release's experiment cells, run with correct functions, and what the release says.
+"""The student release run as a student runs it, with correct functions: its public checks, its
+experiment cells, its hand-in; and what the release says.
 
-The release notebook is executed once for the module (about a minute on 2 cores): each `TODO` cell
-(the graded functions and the ungraded Part-1 training loop) is replaced by the reference's cell, the
-rest is the release exactly as students get it, run in a folder that holds only the release. The
-hand-in (export) cell is left out: it zips the notebook, which is not what is tested here.
+The release notebook is executed once for the module (about a minute on 2 cores), top to bottom: each
+`TODO` cell (the graded functions and the ungraded Part-1 training loop) is replaced by the reference's
+cell, the rest is the release exactly as students get it, saved under another name
+(`tp1_ab_Dupont.ipynb`: students may rename it) in a folder that holds only the release (the notebook,
+`tp1_support/`, `tests/`).
 """
 import json
 import math
 import re
 import shutil
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -44,8 +47,8 @@ def _is_todo_cell(cell):
 
 
 def filled_release():
-    """The release with every TODO cell replaced by the reference sample's cell, without the hand-in
-    cell and after."""
+    """The release with every TODO cell replaced by the reference sample's cell, and a last cell that
+    prints what the experiments computed."""
     release = nbformat.read(RELEASE, as_version=4)
     reference = nbformat.read(REFERENCE, as_version=4)
     assert len(release.cells) == len(reference.cells)
@@ -55,27 +58,80 @@ def filled_release():
             mine.source = theirs.source
         else:  # the experiments students run are the instructor's, unchanged
             assert mine.source == theirs.source
-    export = next(i for i, c in enumerate(release.cells) if "grader.export" in c.source)
-    release.cells = release.cells[:export] + [nbformat.v4.new_code_cell(REPORT_CELL)]
+    release.cells.append(nbformat.v4.new_code_cell(REPORT_CELL))
     return release
+
+
+NOTEBOOK = "tp1_ab_Dupont.ipynb"
 
 
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
-    """(results, folder): the JSON the report cell printed, and the folder the notebook ran in."""
+    """(results, folder, notebook): the JSON the report cell printed, the folder the notebook ran in,
+    the executed notebook."""
     folder = tmp_path_factory.mktemp("release_run")
-    shutil.copytree(ROOT / "assignment" / "tp1_support", folder / "tp1_support")
+    for part in ("tp1_support", "tests"):
+        shutil.copytree(ROOT / "assignment" / part, folder / part)
     nb = filled_release()
-    nbformat.write(nb, folder / "tp1_ab.ipynb")
+    nbformat.write(nb, folder / NOTEBOOK)
     NotebookClient(nb, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(folder)}}).execute()
     text = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.output_type == "stream")
     line = next(line for line in text.splitlines() if line.startswith("RESULTS "))
-    return json.loads(line[len("RESULTS "):]), folder
+    return json.loads(line[len("RESULTS "):]), folder, nb
+
+
+def check_cells(nb):
+    """{question: the outputs of its grader.check cell}."""
+    return {re.search(r'grader\.check\("(\w+)"\)', c.source).group(1): c.outputs for c in nb.cells
+            if c.cell_type == "code" and "grader.check(" in c.source}
+
+
+def test_every_public_check_passes_and_says_grading_uses_other_inputs(executed):
+    from autograder import checks
+
+    _, _, nb = executed
+    outputs = check_cells(nb)
+    assert set(outputs) == set(checks.ORDER)
+    for question, cell_outputs in outputs.items():
+        html = "".join(o.get("data", {}).get("text/html", "") for o in cell_outputs if o.output_type == "execute_result")
+        printed = "".join(o.get("text", "") for o in cell_outputs if o.output_type == "stream" and o.name == "stdout")
+        assert f"{question}</pre></strong> passed!" in html, (question, html, printed)
+        # what Jupyter shows (the HTML), not only the plain text
+        assert "public checks on random inputs; grading uses other inputs" in html, question
+        assert printed.startswith(("✓", "sgd_autograd on", "sgd_nn on")) and "✓" in printed, (question, printed)
+        assert not [o for o in cell_outputs if o.output_type in ("error",) or o.get("name") == "stderr"], question
+
+
+def test_backward_prints_its_relative_errors_as_a_gradient_check(executed):
+    printed = "".join(o.get("text", "") for o in check_cells(executed[2])["backward"] if o.output_type == "stream")
+    errors = [float(x) for x in re.findall(r"d(?:Wh|bh|Wy|by) (\d\.\de[+-]\d\d)", printed)]
+    assert len(errors) == 8 and max(errors) < 1e-6, printed
+    assert "against autograd of your forward and loss_accuracy" in printed and "finite differences" in printed
+
+
+def test_the_hand_in_cell_zips_the_renamed_notebook_quietly(executed):
+    _, folder, nb = executed
+    cell = next(c for c in nb.cells if "make_handin_zip()" in c.source)
+    assert all(o.output_type != "error" and o.get("name") != "stderr" for o in cell.outputs), cell.outputs
+    printed = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+    [made] = folder.glob("tp1_ab_Dupont_*.zip")
+    assert re.fullmatch(r"tp1_ab_Dupont_\d{4}_\d\d_\d\dT\d\d_\d\d_\d\d_\d{6}\.zip", made.name)
+    assert printed.startswith(f"Made {made.name}: it holds {NOTEBOOK}, as last saved")
+    with zipfile.ZipFile(made) as zf:
+        assert sorted(zf.namelist()) == sorted([NOTEBOOK, "__zip_filename__"])
+        assert zf.read(NOTEBOOK) == (folder / NOTEBOOK).read_bytes()
+        assert zf.read("__zip_filename__").decode() == made.name
+
+
+def test_the_setup_cell_says_nothing_when_the_files_are_there(executed):
+    _, _, nb = executed
+    setup = next(c for c in nb.cells if "STUDENT_FILES_URL =" in c.source)
+    assert setup.outputs == []
 
 
 def test_the_release_saves_every_figure_the_report_has_a_slot_for(executed):
-    _, folder = executed
+    _, folder, _ = executed
     for name in FIGURES:
         path = folder / "figures" / name
         assert path.is_file() and path.stat().st_size > 0, name
@@ -84,7 +140,7 @@ def test_the_release_saves_every_figure_the_report_has_a_slot_for(executed):
 
 
 def test_training_starts_at_ln2_and_the_loop_learns(executed):
-    results, _ = executed
+    results, _, _ = executed
     assert results["L_before"] == pytest.approx(math.log(2), abs=0.01)
     part1 = results["parts"]["1"]
     assert part1["loss_train"][-1] < 0.3
@@ -100,7 +156,7 @@ def test_parts_1_and_2_draw_the_same_curves_and_so_do_parts_3_and_4(executed):
 
 
 def test_linear_baseline_stays_near_chance_and_three_hidden_units_enclose_the_disk(executed):
-    results, _ = executed
+    results, _, _ = executed
     assert max(results["linear"]) < 0.65
     train = {int(nh): acc[0] for nh, acc in results["hidden_units"].items()}
     assert sorted(train) == [1, 2, 3, 5, 20, 50]
@@ -126,7 +182,7 @@ def test_eta_batch_sweep_shows_what_the_notebook_says(executed):
 
 
 def test_svm_kernel_and_C_are_chosen_by_cross_validation(executed):
-    results, folder = executed
+    results, folder, _ = executed
     cv = results["svm_cv"]
     kernel, C = results["svm_chosen"]
     assert cv[f"{kernel}/{C:g}"] == max(cv.values())

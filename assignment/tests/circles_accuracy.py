@@ -1,0 +1,14 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "circles_accuracy"
+points = 8
+
+@test_case(points=None, hidden=False, 
+    success_message="These are public checks on random inputs; grading uses other inputs. Passing them is a good sign, not a grade.", 
+    failure_message="These are public checks on random inputs; grading uses other inputs. What failed, and the likely mistake when it is a known one, is below.")
+def test_circles_accuracy_public_checks(forward, backward, sgd, loss_accuracy):
+    from tp1_support.checks import check_circles_accuracy
+    check_circles_accuracy(forward, backward, sgd, loss_accuracy)
+

@@ -1,0 +1,205 @@
+"""The catalogue of known student mistakes, in one place: the public checks that students run while
+they work (tp1_support.checks) and the grader's feedback (autograder/mistakes.py imports this module
+from the release) name a mistake with the same title and words, as "Likely mistake — title: feedback".
+
+Each entry: the question it costs points on, a short title (the instructor's summary counts them),
+and the feedback in plain words. It describes mistakes and their symptoms; it holds no test input
+and no reference solution.
+"""
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Mistake:
+    question: str
+    title: str
+    feedback: str
+
+
+CATALOGUE = {m_id: Mistake(*fields) for m_id, fields in {
+    # init_params
+    "init_no_scale": ("init_params", "weights not scaled by 0.3",
+                      "Your weights have a standard deviation of about 1: multiply torch.randn(...) by 0.3."),
+    "init_variance_as_std": ("init_params", "0.3 used as the variance",
+                             "Your weights have a standard deviation of about 0.55 = sqrt(0.3): 0.3 is the "
+                             "standard deviation, so multiply by 0.3, not by sqrt(0.3)."),
+    "init_uniform": ("init_params", "uniform instead of normal initialisation",
+                     "Your weights look uniformly distributed: draw them from a normal law (torch.randn)."),
+    "init_bias_random": ("init_params", "random biases",
+                         "Your biases are not zero: initialise bh and by with torch.zeros."),
+    "params_in_out_layout": ("init_params", "weights in (in, out) layout",
+                             "Your weights have the (in, out) layout: the kit uses W of shape (out, in), "
+                             "Wh (nh, nx) and Wy (ny, nh), as nn.Linear does."),
+    # forward
+    "softmax_wrong_axis": ("forward", "SoftMax over the wrong axis",
+                           "Your SoftMax normalises each column (over the batch, dim=0): each row, one "
+                           "example, must sum to 1, so normalise over dim=1."),
+    "softmax_unstable": ("forward", "SoftMax without subtracting the max",
+                         "Your forward gives NaN or inf for large logits: exp(1000) overflows. Subtract each "
+                         "row's maximum from ytilde before exp (the SoftMax does not change)."),
+    "no_softmax": ("forward", "Yhat is not a probability distribution",
+                   "The rows of your Yhat do not sum to 1: apply the SoftMax to ytilde."),
+    "sigmoid_hidden": ("forward", "sigmoid instead of tanh",
+                       "Your hidden layer uses the sigmoid: the TP's network uses tanh."),
+    "no_hidden_activation": ("forward", "no activation on the hidden layer",
+                             "Your h equals htilde: apply tanh to the hidden layer, otherwise the network "
+                             "is linear."),
+    "forward_bias_missing": ("forward", "a bias left out",
+                             "Your forward ignores a bias: htilde = X Wh^T + bh and ytilde = h Wy^T + by."),
+    "dtype_changed": ("forward", "dtype not preserved",
+                      "Your forward does not return the dtype of its input (float32 in must give float32 "
+                      "out, float64 in float64 out): compute with the tensors you receive, without "
+                      ".double() / .float() conversions."),
+    "outputs_incomplete": ("forward", "outputs dict incomplete",
+                           "Your outputs dict lacks some of the keys X, htilde, h, ytilde, yhat (or names "
+                           "them differently): backward reads every intermediate from it, under exactly "
+                           "these names."),
+    # loss_accuracy
+    "loss_summed": ("loss_accuracy", "loss summed over the batch",
+                    "Your loss is N times the expected value: you summed over the batch, but L is the mean."),
+    "loss_mean_over_classes": ("loss_accuracy", "loss averaged over the classes too",
+                               "Your loss is the expected value divided by the number of classes: average "
+                               "over the examples only, sum over the classes."),
+    "loss_sign": ("loss_accuracy", "cross-entropy without its minus sign",
+                  "Your loss is negative: the cross-entropy is -sum y log yhat."),
+    "accuracy_percent": ("loss_accuracy", "accuracy in percent",
+                         "Your accuracy is 100 times the expected value: return a fraction in [0, 1]."),
+    "accuracy_count": ("loss_accuracy", "accuracy as a count",
+                       "Your accuracy is the number of correct rows: divide by the batch size."),
+    "loss_not_tensor": ("loss_accuracy", "loss not returned as a tensor",
+                        "Your L is not a torch tensor (did you call .item()?): Part 2 calls L.backward()."),
+    # backward
+    "grad_summed": ("backward", "gradients summed over the batch (N times too large)",
+                    "Your gradients are exactly N times the expected ones: you summed over the batch, but "
+                    "the loss is the mean, so divide by N (dL/dytilde = (Yhat - Y) / N)."),
+    "missing_tanh_derivative": ("backward", "tanh derivative missing",
+                                "Your gradients of Wh and bh miss the tanh derivative: multiply "
+                                "(dytilde Wy) element-wise by (1 - h**2)."),
+    "tanh_derivative_of_htilde": ("backward", "(1 - htilde^2) instead of (1 - h^2)",
+                                  "You used (1 - htilde**2): the derivative of tanh at htilde is "
+                                  "1 - tanh(htilde)**2 = 1 - h**2."),
+    "gradient_transposed": ("backward", "a transposed gradient",
+                            "A gradient has the transposed shape: the gradient of W (out, in) is "
+                            "dL/dout^T @ input, of shape (out, in)."),
+    "h_instead_of_x": ("backward", "H used instead of X in the gradient of Wh",
+                       "Your gradient of Wh uses h where it needs the layer's input X: "
+                       "dWh = dhtilde^T @ X."),
+    "bias_not_summed": ("backward", "bias gradient not summed over the batch",
+                        "Your bias gradient has one row per example: sum it over the batch (dim=0, "
+                        "keepdim=True) to get the (1, out) shape of the bias."),
+    "bias_grad_mean": ("backward", "bias gradient averaged over the batch (N times too small)",
+                       "Your bias gradients are exactly 1/N of the expected ones: dL/dytilde already holds "
+                       "the 1/N of the mean, so sum it over the batch (dim=0), do not average it again."),
+    "bias_grad_shape": ("backward", "bias gradient of shape (out,) instead of (1, out)",
+                        "Your bias gradient has the right values but shape (out,): sum with keepdim=True to "
+                        "keep the (1, out) shape of the bias."),
+    "dtype_changed_backward": ("backward", "gradients not in the dtype of the parameters",
+                               "Your gradients are not float32 for float32 parameters: compute with the "
+                               "tensors you receive, without .double() / .float() conversions (sgd would "
+                               "otherwise change the parameters' dtype)."),
+    "htilde_instead_of_h": ("backward", "htilde used instead of h in the gradient of Wy",
+                            "Your gradient of Wy uses htilde, the hidden layer before tanh: the output "
+                            "layer's input is h = tanh(htilde), so dWy = dytilde^T @ h."),
+    "grad_keys_renamed": ("backward", "gradients under other names",
+                          "Your backward returns its gradients under other keys (such as 'dWh'): return a "
+                          "dict with the parameters' own names Wh, bh, Wy, by, as sgd(params, grads, eta) "
+                          "pairs them by name."),
+    "gradient_sign": ("backward", "gradients with the wrong sign",
+                      "Your gradients have the opposite sign: dL/dytilde = (Yhat - Y) / N, not (Y - Yhat)."),
+    "backward_uses_autograd": ("backward", "gradients from autograd instead of by hand",
+                               "Your backward gets its gradients from autograd (L.backward(), torch.autograd.grad, "
+                               "torch.func or torch.autograd.functional): Part 1 asks for them by hand, from the "
+                               "formulas of the course (dL/dytilde = (Yhat - Y) / N, then the chain rule down to "
+                               "Wh). Autograd is Part 2."),
+    # sgd
+    "sgd_adds_gradient": ("sgd", "sgd adds the gradient",
+                          "Your sgd moves up the gradient: the step is p - eta * grad."),
+    "sgd_no_return": ("sgd", "sgd returns nothing",
+                      "Your sgd updates the parameters but returns None: return the dict of parameters."),
+    "sgd_ignores_eta": ("sgd", "sgd ignores eta",
+                        "Your sgd does not use the learning rate: the step is p - eta * grad."),
+    # autograd
+    "autograd_no_requires_grad": ("init_params_autograd", "parameters without requires_grad",
+                                  "Your parameters do not require a gradient: call .requires_grad_() on "
+                                  "each tensor after drawing it."),
+    "autograd_nonleaf_init": ("init_params_autograd", "parameters that are not leaf tensors",
+                              "Your parameters are not leaf tensors (0.3 * torch.randn(..., "
+                              "requires_grad=True) is a computed tensor): draw, scale, then call "
+                              ".requires_grad_()."),
+    "autograd_grads_not_zeroed": ("sgd_autograd", "gradients not zeroed after the step",
+                                  "Your second step used the sum of both gradients: .grad accumulates, so "
+                                  "zero it after each step (p.grad.zero_())."),
+    "sgd_autograd_no_return": ("sgd_autograd", "sgd_autograd returns nothing",
+                               "Your sgd_autograd updates the parameters but does not return them: the training "
+                               "loop does params = sgd_autograd(params, ETA), so params becomes None. Return params."),
+    "autograd_params_not_leaf": ("sgd_autograd", "update turns parameters into non-leaf tensors",
+                                 "After your step the parameters are no longer leaf tensors (p = p - eta * "
+                                 "p.grad builds a new tensor in the graph): update in place under "
+                                 "torch.no_grad()."),
+    "autograd_params_new_tensors": ("sgd_autograd", "update makes new tensors without requires_grad",
+                                    "Your step replaces each parameter by a new tensor made under "
+                                    "torch.no_grad() (p = p - eta * p.grad): it no longer requires a "
+                                    "gradient, so the next backward cannot reach it. Update in place: "
+                                    "p -= eta * p.grad."),
+    # torch.nn
+    "nn_softmax_in_model": ("init_model", "SoftMax inside the model before cross-entropy",
+                            "Your model ends with a SoftMax, but nn.CrossEntropyLoss expects logits and "
+                            "applies the (log-)SoftMax itself: remove it from the model."),
+    "nn_sigmoid": ("init_model", "Sigmoid instead of Tanh",
+                   "Your model uses Sigmoid: the TP's network uses nn.Tanh()."),
+    "nn_no_activation": ("init_model", "no activation between the two Linear layers",
+                         "Your model has no activation between its Linear layers, so it is linear: put "
+                         "nn.Tanh() between them."),
+    "nn_other_activation": ("init_model", "another activation instead of Tanh",
+                            "Your model uses another activation (such as ReLU) than the TP's nn.Tanh()."),
+    "nn_wrong_loss": ("init_model", "not a cross-entropy loss",
+                      "Your loss is not the cross-entropy of logits: use nn.CrossEntropyLoss()."),
+    "nn_grads_not_zeroed": ("sgd_nn", "gradients not zeroed in sgd_nn",
+                            "Your sgd_nn does not zero the gradients: call model.zero_grad() after the step."),
+    "nn_accuracy_percent": ("loss_accuracy_nn", "accuracy in percent",
+                            "Your accuracy is 100 times the expected value: return a fraction in [0, 1]."),
+    "nn_softmax_before_loss": ("loss_accuracy_nn", "SoftMax applied before nn.CrossEntropyLoss",
+                               "Your loss is the cross-entropy of SoftMax(Ytilde): nn.CrossEntropyLoss "
+                               "takes the logits and applies the (log-)SoftMax itself, so pass Ytilde."),
+    "nn_loss_not_differentiable": ("loss_accuracy_nn", "loss not differentiable",
+                                   "Your L has the right value but cannot be differentiated (computed under "
+                                   "torch.no_grad(), or detached): the training loop calls L.backward(). Compute "
+                                   "it with loss(Ytilde, ...) outside torch.no_grad(); only the accuracy may be "
+                                   "computed without gradients."),
+    "nn_loss_not_tensor": ("loss_accuracy_nn", "loss not returned as a tensor",
+                           "Your L is not a torch tensor (did you call .item()?): the training loop calls "
+                           "L.backward()."),
+    "sgd_nn_ignores_eta": ("sgd_nn", "sgd_nn ignores eta",
+                           "Your sgd_nn does not use the learning rate: the step is p -= eta * p.grad."),
+    # torch.optim
+    "optim_ignores_eta": ("init_model_optim", "optimizer ignores eta",
+                          "Your optimizer's learning rate is not eta: torch.optim.SGD(model.parameters(), lr=eta)."),
+    "optim_not_sgd": ("init_model_optim", "not plain SGD",
+                      "Your optimizer is not plain SGD (another class, or momentum/weight decay): the TP "
+                      "asks for torch.optim.SGD with lr=eta only."),
+    "optim_wrong_parameters": ("init_model_optim", "optimizer not over the model's parameters",
+                               "Your optimizer does not hold exactly the returned model's parameters "
+                               "(did you build a second model?)."),
+    # MNIST
+    "mnist_over_budget": ("MNIST_HPARAMS", "MNIST hyper-parameters over the CPU budget",
+                          "Your MNIST_HPARAMS ask for more computation (hidden units x epochs, or tiny "
+                          "batches) than the grader's CPU budget: the grader does not train that network. "
+                          "Fewer hidden units or epochs reach the same accuracy here."),
+    "mnist_diverged": ("mnist_accuracy", "MNIST training diverged",
+                       "With your MNIST_HPARAMS the training loss grows or becomes NaN: the learning rate "
+                       "eta is too large for this network; try 0.01 to 0.5."),
+    # SVM
+    "svm_linear_kernel": ("fit_svm", "linear kernel on Circles",
+                          "Your SVM has a linear kernel: no straight line separates a disk from a ring. Try "
+                          "the RBF kernel (or a polynomial of degree 2)."),
+    "svm_poly_odd_degree": ("fit_svm", "polynomial kernel of odd degree",
+                            "Your SVM's polynomial kernel has an odd degree (scikit-learn's default is 3) "
+                            "and coef0 = 0: it only sums odd monomials, which cannot tell a disk from the "
+                            "ring around it. Use degree=2, or the RBF kernel."),
+}.items()}
+
+
+def likely_mistake(mistake_id):
+    """The line a check prints for a diagnosed mistake, in the words of the grader's feedback."""
+    mistake = CATALOGUE[mistake_id]
+    return f"Likely mistake — {mistake.title}: {mistake.feedback}"
