@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -59,12 +60,13 @@ def grading_parameters():
     """What the public checks quote of the grader: the accuracy thresholds of points.toml, the grader's
     Circles training (hyper-parameters, runs, when it stops) and its MNIST CPU budget. `make assign`
     writes them to the release's tp1_support/data/grading.json."""
-    from .checks import accuracy, settings
+    from .checks import accuracy
+    from .config import load
     from .data import hidden_circles
 
-    config = settings()
+    thresholds = load().thresholds
     return {
-        "thresholds": {q: {"full": config["thresholds"][q]["full"], "half": config["thresholds"][q]["half"]}
+        "thresholds": {q: {"full": thresholds[q].full, "half": thresholds[q].half}
                        for q in ("circles_accuracy", "mnist_accuracy", "fit_svm")},
         "circles": {**accuracy.CIRCLES_HPARAMS, "runs": accuracy.CIRCLES_RUNS,
                     "enough_train_accuracy": accuracy.CIRCLES_ENOUGH_TRAIN_ACCURACY,
@@ -86,8 +88,9 @@ def _raw_marker(cell):
 def student_files_url():
     """`[release] student_files_url` of points.toml: where the notebook's first cell downloads
     tp1_ab_student.zip on Google Colab ("" when students upload it)."""
-    with open(POINTS, "rb") as f:
-        return tomllib.load(f).get("release", {}).get("student_files_url", "")
+    from .config import load
+
+    return load().student_files_url
 
 
 def checked_url(url):

@@ -36,6 +36,7 @@ class Config:
     thresholds: dict  # accuracy question id -> Thresholds
     summed_gradient_credit: float = 0.5  # backward's credit when every gradient is that of the summed loss
     hidden_visibility: str = "after_published"  # when Gradescope shows scores and the hidden tests' feedback
+    student_files_url: str = ""  # where the release's first cell downloads tp1_ab_student.zip on Colab ("": uploaded)
     source: str = field(default=str(POINTS_FILE), compare=False)
 
     def points(self, qid):
@@ -68,7 +69,7 @@ def _only(table, allowed, where):
 
 def parse(data, source="points.toml"):
     """A Config from the parsed TOML (a dict); ConfigError naming the key on any problem."""
-    _only(data, ("report", "questions", "settings", "gradescope", "thresholds"), source)
+    _only(data, ("report", "questions", "settings", "gradescope", "thresholds", "release"), source)
     questions = _table(data, "questions", source)
     _only(questions, QUESTION_IDS, f"{source} [questions]")
     points = {}
@@ -104,7 +105,12 @@ def parse(data, source="points.toml"):
     if visibility not in VISIBILITIES:
         raise ConfigError(f"{source} [gradescope] hidden_visibility must be one of {', '.join(VISIBILITIES)}, "
                           f"not {visibility!r}")
-    return Config(points, report_points, thresholds, credit, visibility, source)
+    release = data.get("release", {})
+    _only(release, ("student_files_url",), f"{source} [release]")
+    url = release.get("student_files_url", "")
+    if not isinstance(url, str) or (url and not url.startswith(("https://", "http://"))):
+        raise ConfigError(f"{source} [release] student_files_url must be an http(s) address or empty, not {url!r}")
+    return Config(points, report_points, thresholds, credit, visibility, url, source)
 
 
 @functools.cache
