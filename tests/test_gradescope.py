@@ -17,6 +17,7 @@ import nbformat
 import pytest
 
 from autograder import checks, gradescope, results
+from autograder.results import PUBLIC_TEST
 
 pytestmark = pytest.mark.grading
 ROOT = Path(__file__).resolve().parent.parent
@@ -179,7 +180,7 @@ def test_gradescope_results_equal_the_local_engine(graded, case):
 def test_scores_wait_for_publication_and_the_visible_part_reveals_no_hidden_feedback(graded, case):
     results = graded["cases"][case]["results"]
     assert results["stdout_visibility"] == "hidden"  # the log names every score
-    assert [t["name"] for t in results["tests"]] == [results.PUBLIC_TEST, *checks.ORDER]
+    assert [t["name"] for t in results["tests"]] == [PUBLIC_TEST, *checks.ORDER]
     public = results["tests"][0]
     assert public["visibility"] == "visible" and "score" not in public and "max_score" not in public
     assert all(t["visibility"] == "after_published" for t in questions(results).values())
@@ -292,7 +293,7 @@ def test_a_submission_without_notebook_still_gets_a_results_json(tmp_path):
     written = json.loads((tmp_path / "results" / "results.json").read_text())
     assert written == data and data["score"] == 0
     assert "no notebook" in data["output"] and data["tests"][0]["status"] == "failed"
-    assert [t["name"] for t in data["tests"]] == [results.PUBLIC_TEST, *checks.ORDER]
+    assert [t["name"] for t in data["tests"]] == [PUBLIC_TEST, *checks.ORDER]
 
 
 def test_the_local_default_stays_visible_and_the_setting_is_a_gradescope_visibility():

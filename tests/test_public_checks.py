@@ -9,7 +9,7 @@ and every valid variant (tests/test_variants.py).
 - each notebook of valid variants passes every check;
 - nothing the release ships for the checks is secret (no reference, no hidden seed or test).
 
-Each notebook's functions come from the grader's own program of it (autograder.submission.program_of:
+Each notebook's functions come from the grader's own program of it (autograder.pipeline.read.program_of:
 the imports, definitions and constants that run at grading), executed here, not whole notebooks.
 """
 import functools
@@ -21,7 +21,7 @@ import pytest
 import torch
 
 from autograder.mistakes import CATALOGUE
-from autograder.submission import program_of
+from autograder.pipeline.read import program_of
 from test_mutants import MUTANTS, REFERENCE, mutated
 from test_variants import NOTEBOOKS, variant_notebook
 from tp1_support import checks
