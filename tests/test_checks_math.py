@@ -13,6 +13,7 @@ from autograder import reference as ref
 from autograder.checks import accuracy, part1
 from autograder.checks.common import describe_mismatch, grad_check, numerical_gradient, ratio, rel_error
 from autograder.untrusted import probes
+from strategies import problem_sizes, random_problem, seeds
 
 pytestmark = pytest.mark.part1
 
@@ -30,14 +31,6 @@ def probe_and_judge(qid, functions):
 
 def mean_loss(P, X, Y):
     return float(part1.mean_cross_entropy({k: torch.as_tensor(v) for k, v in P.items()}, X, Y))
-
-
-def random_problem(seed, N, nx, nh, ny):
-    g = torch.Generator().manual_seed(seed)
-    P = part1.random_params(g, nx, nh, ny, torch.float64)
-    X = torch.randn(N, nx, generator=g, dtype=torch.float64)
-    Y = part1.one_hot(g, N, ny, torch.float64)
-    return P, X, Y
 
 
 def autograd_gradients(P, X, Y):
@@ -62,20 +55,19 @@ def test_numerical_gradient_of_a_known_function():
 
 
 @settings(max_examples=25, deadline=None)
-@given(seed=st.integers(0, 2**31 - 1), N=st.integers(1, 6), nx=st.integers(1, 4), nh=st.integers(1, 5),
-       ny=st.integers(2, 4))
-def test_grad_check_agrees_with_autograd_on_random_small_shapes(seed, N, nx, nh, ny):
-    P, X, Y = random_problem(seed, N, nx, nh, ny)
+@given(seed=seeds, sizes=problem_sizes(max_N=6, max_nx=4, max_nh=5, max_ny=4))
+def test_grad_check_agrees_with_autograd_on_random_small_shapes(seed, sizes):
+    P, X, Y = random_problem(seed, *sizes)
     errors = grad_check(lambda p: mean_loss(p, X, Y), {k: v.numpy() for k, v in P.items()}, autograd_gradients(P, X, Y))
     assert set(errors) == {"Wh", "bh", "Wy", "by"}
     assert max(errors.values()) < part1.FD_TOL, errors
 
 
 @settings(max_examples=25, deadline=None)
-@given(seed=st.integers(0, 2**31 - 1), N=st.integers(1, 6), nx=st.integers(1, 4), nh=st.integers(1, 5),
-       ny=st.integers(2, 4), which=st.sampled_from(["Wh", "bh", "Wy", "by"]), data=st.data())
-def test_grad_check_flags_a_deliberately_wrong_gradient(seed, N, nx, nh, ny, which, data):
-    P, X, Y = random_problem(seed, N, nx, nh, ny)
+@given(seed=seeds, sizes=problem_sizes(max_N=6, max_nx=4, max_nh=5, max_ny=4),
+       which=st.sampled_from(["Wh", "bh", "Wy", "by"]), data=st.data())
+def test_grad_check_flags_a_deliberately_wrong_gradient(seed, sizes, which, data):
+    P, X, Y = random_problem(seed, *sizes)
     grads = autograd_gradients(P, X, Y)
     scale = np.abs(grads[which]).max()
     assume(scale > 1e-3)  # finite differences resolve entries down to ~1e-5 |L|

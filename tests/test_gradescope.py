@@ -13,10 +13,11 @@ import tomllib
 import zipfile
 from pathlib import Path
 
-import nbformat
 import pytest
 
-from autograder import checks, gradescope, results
+from submissions import edited, write
+
+from autograder import build, checks, gradescope, results
 from autograder.results import PUBLIC_TEST
 
 pytestmark = pytest.mark.grading
@@ -54,11 +55,7 @@ def otter_export(notebook, folder, marker):
 
 
 def hostile(name, folder, root, source):
-    nb = nbformat.read(SAMPLES / "reference.ipynb", as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell(source.replace("ROOT_PATH", repr(str(root)))))
-    path = folder / f"{name}.ipynb"
-    nbformat.write(nb, path)
-    return path
+    return write(edited(append=[source.replace("ROOT_PATH", repr(str(root)))]), folder / f"{name}.ipynb")
 
 
 SNOOP_FORGE = f"""import os
@@ -109,8 +106,9 @@ def graded(tmp_path_factory):
     """Five students, each graded in a Gradescope folder of its own, and all together by the local engine."""
     base = tmp_path_factory.mktemp("gradescope")
     # Built from this checkout as `make assign` builds it (test_release checks the committed copy).
-    autograder_zip = gradescope.build_zip(base / "tp1_ab-gradescope.zip", (ROOT / "autograder" / "reference.py").read_text(),
-                                          ROOT / "assignment" / "tp1_support")
+    autograder_zip = build.write_gradescope_zip(base / "tp1_ab-gradescope.zip",
+                                                (ROOT / "autograder" / "reference.py").read_text(),
+                                                ROOT / "assignment" / "tp1_support")
     marker = base / "OTTER_LOG_WAS_LOADED"
     reference_zip = otter_export(SAMPLES / "reference.ipynb", base / "export-reference", marker)
     softmax_zip = otter_export(SAMPLES / "softmax_wrong_axis.ipynb", base / "export-softmax", marker)

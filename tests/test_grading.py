@@ -7,12 +7,12 @@ import sys
 import zipfile
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
 from autograder import checks, config, grade
 from autograder.pipeline import sandbox
+from submissions import edited, write
 
 pytestmark = pytest.mark.grading
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,15 +89,7 @@ def test_outputs_follow_the_contract(demo):
 
 
 def _notebook(tmp_path, name, replace=None, extra_cells=()):
-    nb = nbformat.read(SAMPLES / "reference.ipynb", as_version=4)
-    if replace:
-        old, new = replace
-        cell = next(c for c in nb.cells if old in c.source)
-        cell.source = cell.source.replace(old, new)
-    nb.cells += [nbformat.v4.new_code_cell(src) for src in extra_cells]
-    path = tmp_path / f"{name}.ipynb"
-    nbformat.write(nb, path)
-    return path
+    return write(edited(replace=[replace] if replace else (), append=extra_cells), tmp_path / f"{name}.ipynb")
 
 
 def test_broken_inputs_each_get_a_row_and_do_not_disturb_the_others(tmp_path):

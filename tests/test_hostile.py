@@ -32,8 +32,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
 import pytest
+
+from submissions import edited, write
 
 from autograder import checks
 from autograder.pipeline import sandbox
@@ -1019,10 +1020,7 @@ def _fill(source, paths):
 
 def _notebook(path, base, cells, paths):
     """The notebook `base` with the prelude and `cells` appended (nothing appended when cells is None)."""
-    nb = nbformat.read(SAMPLES / base, as_version=4)
-    for cell in [PRELUDE, *cells] if cells else []:
-        nb.cells.append(nbformat.v4.new_code_cell(_fill(cell, paths)))
-    nbformat.write(nb, path)
+    write(edited(SAMPLES / base, append=[_fill(cell, paths) for cell in ([PRELUDE, *cells] if cells else [])]), path)
 
 
 def _hashes(*folders):

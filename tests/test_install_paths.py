@@ -10,8 +10,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-import nbformat
 import pytest
+
+from submissions import edited, write
 
 pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("install_paths")]
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,9 +29,7 @@ def _class(folder):
     folder.mkdir(parents=True)
     for sample in ("reference", "summed_gradients", "broken_svm"):
         shutil.copy(SAMPLES / f"{sample}.ipynb", folder)
-    nb = nbformat.read(SAMPLES / "reference.ipynb", as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell(PIPELINE_SVM))
-    nbformat.write(nb, folder / "pipeline_svm.ipynb")
+    write(edited(append=[PIPELINE_SVM]), folder / "pipeline_svm.ipynb")
     return folder
 
 

@@ -14,16 +14,14 @@ The table is the specification: mistake id -> function, source edits (old text -
 asserted to occur in that function's cell, so the corpus cannot silently rot), questions that lose.
 """
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import nbformat
 import pytest
 
 from autograder import checks, config, grade
 from autograder.mistakes import CATALOGUE
+from submissions import REFERENCE, edited
 
-ROOT = Path(__file__).resolve().parent.parent
-REFERENCE = ROOT / "examples" / "submissions" / "reference.ipynb"
 
 
 @dataclass(frozen=True)
@@ -194,22 +192,8 @@ MUTANTS = [
 ]
 
 
-def function_cell(nb, function):
-    """The one code cell that defines `function` (a def, or a constant such as MNIST_HPARAMS)."""
-    cells = [c for c in nb.cells if c.cell_type == "code" and (
-        f"def {function}(" in c.source or any(line.startswith(f"{function} =") for line in c.source.splitlines()))]
-    assert len(cells) == 1, f"{function} is defined in {len(cells)} cells of the reference"
-    return cells[0]
-
-
 def mutated(mutant, reference=REFERENCE):
-    nb = nbformat.read(reference, as_version=4)
-    cell = function_cell(nb, mutant.function)
-    for edit in mutant.edits:
-        old, new, count = (*edit, 1) if len(edit) == 2 else edit
-        assert cell.source.count(old) == count, (mutant.name, old, cell.source)
-        cell.source = cell.source.replace(old, new)
-    return nb
+    return edited(reference, function=mutant.function, replace=mutant.edits)
 
 
 def _marks(mutant):

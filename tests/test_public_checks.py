@@ -22,7 +22,8 @@ import torch
 
 from autograder.mistakes import CATALOGUE
 from autograder.pipeline.read import program_of
-from test_mutants import MUTANTS, REFERENCE, mutated
+from submissions import REFERENCE
+from test_mutants import MUTANTS, mutated
 from test_variants import NOTEBOOKS, variant_notebook
 from tp1_support import checks
 from tp1_support.catalogue import likely_mistake

@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from autograder import grade
-from test_mutants import REFERENCE, function_cell
+from submissions import REFERENCE, edit
 
 pytestmark = pytest.mark.grading
 
@@ -195,12 +195,7 @@ def packed(variants):
 def variant_notebook(variants):
     nb = nbformat.read(REFERENCE, as_version=4)
     for variant in variants:
-        cell = function_cell(nb, variant.function)
-        for old, new in variant.edits:
-            assert cell.source.count(old) == 1, (variant.name, old)
-            cell.source = cell.source.replace(old, new)
-        if variant.helper:
-            nb.cells.insert(nb.cells.index(cell), nbformat.v4.new_code_cell(variant.helper))
+        edit(nb, function=variant.function, replace=variant.edits, helper=variant.helper)
     return nb
 
 
