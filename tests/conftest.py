@@ -25,6 +25,7 @@ HEAVY_FIRST = ["test_hostile", "test_mutants", "test_install_paths", "test_grade
                "test_public_checks", "test_checks_math", "test_release", "test_report"]
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
 def pytest_collection_modifyitems(config, items):
     order = {name: i for i, name in enumerate(HEAVY_FIRST)}
     for item in items:
