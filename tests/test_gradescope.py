@@ -58,7 +58,7 @@ def hostile(name, folder, root, source):
     return write(edited(append=[source.replace("ROOT_PATH", repr(str(root)))]), folder / f"{name}.ipynb")
 
 
-SNOOP_FORGE = f"""import os
+HOSTILE = f"""import os
 ROOT = ROOT_PATH
 FORGED = {FORGED!r}
 class Forge:  # runs while the definitions run
@@ -73,12 +73,10 @@ def loss_accuracy_nn(loss, Ytilde, Y):  # earlier results, from Gradescope's met
 def sgd(params, grads, eta):
     open(ROOT + "/results/results.json", "w").write(FORGED)
     return params
-"""
-LOOP_EXIT = """import os
-def sgd_nn(model, eta):
+def sgd_nn(model, eta):  # an endless loop
     while True:
         pass
-def fit_svm(X, y):
+def sgd_autograd(params, eta):  # the process that runs it ends at once
     os._exit(0)
 """
 
@@ -103,7 +101,7 @@ def run_autograder(root):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """Five students, each graded in a Gradescope folder of its own, and all together by the local engine."""
+    """Four students, each graded in a Gradescope folder of its own, and all together by the local engine."""
     base = tmp_path_factory.mktemp("gradescope")
     # Built from this checkout as `make assign` builds it (test_release checks the committed copy).
     autograder_zip = build.write_gradescope_zip(base / "tp1_ab-gradescope.zip",
@@ -119,8 +117,7 @@ def graded(tmp_path_factory):
         "reference": ("unpacked", reference_zip),
         "summed_gradients": ("file", SAMPLES / "summed_gradients.ipynb"),
         "softmax_wrong_axis": ("file", softmax_zip),  # the export zip itself
-        "snoop_forge": ("file", hostile("snoop_forge", notebooks, base / "snoop_forge", SNOOP_FORGE)),
-        "loop_exit": ("file", hostile("loop_exit", notebooks, base / "loop_exit", LOOP_EXIT)),
+        "hostile": ("file", hostile("hostile", notebooks, base / "hostile", HOSTILE)),
     }
     out = {"marker": marker, "cases": {}}
     local_inputs = base / "local-inputs"
@@ -152,11 +149,11 @@ def graded(tmp_path_factory):
         out["cases"][name]["local"] = json.loads((local / name / "results.json").read_text())
     print("\nGradescope run per submission (s):",
           {n: round(c["seconds"], 1) for n, c in out["cases"].items()},
-          f"local engine, all five, --jobs 2: {out['local_seconds']:.1f} s")
+          f"local engine, all four, --jobs 2: {out['local_seconds']:.1f} s")
     return out
 
 
-CASES = ["reference", "summed_gradients", "softmax_wrong_axis", "snoop_forge", "loop_exit"]
+CASES = ["reference", "summed_gradients", "softmax_wrong_axis", "hostile"]
 
 
 def questions(results):
@@ -186,9 +183,11 @@ def test_scores_wait_for_publication_and_the_visible_part_reveals_no_hidden_feed
     visible_text = public["output"] + "\n" + results["output"]
     for t in questions(results).values():
         assert f"{t['name']}: " in public["output"]
-        for line in t["output"].splitlines():
-            if not any(p.match(line) for p in gradescope.RUN_PROBLEMS):
-                assert line not in visible_text, (t["name"], line)
+        hidden = t["output"].splitlines()
+        if f"✗ {t['name']}: " in public["output"]:  # it did not run: why (its first line) is said at once
+            hidden = hidden[1:]
+        for line in hidden:
+            assert not line.strip() or line not in visible_text, (t["name"], line)
 
 
 def test_reference_from_the_unpacked_export_gets_full_marks_and_its_otter_log_is_never_loaded(graded):
@@ -212,7 +211,7 @@ def test_flawed_samples_lose_their_points_with_their_diagnosis_hidden_until_publ
 
 
 def test_hostile_code_reads_no_grader_file_and_forges_no_result(graded):
-    c = graded["cases"]["snoop_forge"]
+    c = graded["cases"]["hostile"]
     text = (c["root"] / "results" / "results.json").read_text()
     assert c["results"]["score"] < 100 and "forged" not in text
     assert CANARY not in text and REFERENCE_TEXT not in text
@@ -226,12 +225,12 @@ def test_hostile_code_reads_no_grader_file_and_forges_no_result(graded):
 
 
 def test_an_endless_loop_and_os_exit_cost_their_questions_and_still_give_results(graded):
-    c = graded["cases"]["loop_exit"]
+    c = graded["cases"]["hostile"]
     results = c["results"]
     assert not results["output"].startswith("Status: graded")
     q = questions(results)
     assert q["sgd_nn"]["score"] == 0 and "longer than" in q["sgd_nn"]["output"]
-    assert q["fit_svm"]["score"] == 0
+    assert q["sgd_autograd"]["score"] == 0
     assert q["backward"]["score"] == q["backward"]["max_score"]
     assert "✗ sgd_nn: sgd_nn took longer than" in results["tests"][0]["output"]
     assert c["seconds"] < 120

@@ -195,11 +195,13 @@ def test_the_messages_hold_no_html_markup():
 
 def test_what_the_checks_quote_of_the_grader_is_its_own_settings():
     from autograder import build
-    from autograder.checks import accuracy, settings
+    from autograder import config
+    from autograder.checks import accuracy
 
     published = json.loads((ROOT / "assignment" / "tp1_support" / "data" / "grading.json").read_text())
     assert published == build.grading_parameters()
-    assert published["thresholds"]["circles_accuracy"] == dict(settings()["thresholds"]["circles_accuracy"])
+    threshold = config.load().thresholds["circles_accuracy"]
+    assert published["thresholds"]["circles_accuracy"] == {"full": threshold.full, "half": threshold.half}
     assert published["circles"]["nh"] == accuracy.CIRCLES_HPARAMS["nh"]
     assert checks.mnist_seconds(100, 32, 15) == pytest.approx(accuracy.mnist_seconds(4000, 784, 100, 32, 15))
 
