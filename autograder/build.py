@@ -247,10 +247,10 @@ def _normalise_notebook(path):
 
 
 def rewrite_zip(src_zip, dest_zip):
-    """Otter's zip again, with write_zip's fixed order and dates (Otter stamps the build's time)."""
+    """Otter's zip again, with write_zip's fixed order, dates and modes (Otter stamps the build's time,
+    and its modes follow the builder's umask)."""
     with zipfile.ZipFile(src_zip) as src:
-        members = {info.filename: (src.read(info), (info.external_attr >> 16) & 0o777 or 0o644)
-                   for info in src.infolist() if not info.is_dir()}
+        members = {info.filename: (src.read(info), 0o644) for info in src.infolist() if not info.is_dir()}
     return write_zip(dest_zip, members)
 
 

@@ -47,7 +47,7 @@ from .read import RESERVED_IDS
 
 ASSIGNMENT_NAME = "tp1_ab"  # Otter's metadata.otter.assignment_name of the release notebook
 NOTEBOOK_NAME = ASSIGNMENT_NAME + ".ipynb"
-# The graded names of ../shared/CONTRACT.md (functions and MNIST_HPARAMS): a notebook that defines
+# The graded names of the contract (README, "The contract": functions and MNIST_HPARAMS): a notebook that defines
 # none of them at top level is not this assignment. A test keeps this in sync with points.toml.
 GRADED_NAMES = frozenset({
     "init_params", "forward", "loss_accuracy", "backward", "sgd", "init_params_autograd",
