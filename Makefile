@@ -20,7 +20,7 @@ demo: venv
 	$(PY) -m autograder grade examples/submissions --out $(OUT)
 
 test: venv
-	$(PY) -m pytest -q -n 2 --dist loadgroup
+	$(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder
 
 assign: venv
 	$(PY) -m autograder assign

@@ -2,8 +2,6 @@ import os
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 for path in (ROOT, ROOT / "solutions", ROOT / "benchmarks", ROOT / "datasets"):
     if str(path) not in sys.path:
@@ -17,19 +15,15 @@ import torch  # noqa: E402
 
 torch.set_num_threads(1)
 
-# The modules that grade a corpus or run a notebook (measured, longest first). Each module runs on one
-# test process as a whole (its module-scoped fixtures, the corpus graded, once), and the longest
-# start first, so that the two processes finish together.
-HEAVY_FIRST = ["test_hostile", "test_mutants", "test_install_paths", "test_gradescope", "test_grading",
-               "test_release_experiments", "test_variants", "test_determinism", "test_render", "test_colab",
+# The modules that grade a corpus or run a notebook (measured, longest first). `make test` runs two
+# test processes with `--dist loadfile --no-loadscope-reorder`: each module runs on one process as a
+# whole (its module-scoped fixtures, the corpus graded, once), in this order, so that the longest
+# start first and the two processes finish together.
+HEAVY_FIRST = ["test_hostile", "test_mutants", "test_grading", "test_install_paths", "test_gradescope",
+               "test_colab", "test_release_experiments", "test_variants", "test_render", "test_determinism",
                "test_public_checks", "test_checks_math", "test_release", "test_report"]
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
 def pytest_collection_modifyitems(config, items):
     order = {name: i for i, name in enumerate(HEAVY_FIRST)}
-    for item in items:
-        module = item.module.__name__.rsplit(".", 1)[-1]
-        if not any(mark.name == "xdist_group" for mark in item.iter_markers()):
-            item.add_marker(pytest.mark.xdist_group(module))
     items.sort(key=lambda item: order.get(item.module.__name__.rsplit(".", 1)[-1], len(order)))

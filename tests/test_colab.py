@@ -33,7 +33,7 @@ from nbclient import NotebookClient
 from autograder import build, grade
 from test_release_experiments import check_cells, filled_release
 
-pytestmark = [pytest.mark.release, pytest.mark.slow, pytest.mark.xdist_group("colab")]
+pytestmark = [pytest.mark.release, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parent.parent
 STUDENT_ZIP = ROOT / "assignment" / build.STUDENT_ZIP
 NAME_ON_COLAB = "tp1_ab_Dupont.ipynb"

@@ -48,7 +48,6 @@ BATCH_TIMEOUT = 1200  # seconds: a grader that hangs fails the tests instead of 
 
 pytestmark = [
     pytest.mark.grading,
-    pytest.mark.xdist_group("hostile"),  # one worker builds the batch (make test: -n 2 --dist loadgroup)
     pytest.mark.skipif(not (sys.platform.startswith("linux") and shutil.which("bwrap")),
                        reason="hostile code is only safe to grade under bubblewrap (apt-get install bubblewrap)"),
 ]
@@ -1371,7 +1370,6 @@ def _unprivileged_problem():
     return None
 
 
-OTHER = pytest.mark.xdist_group("hostile_other")  # these batches may run beside the main one
 ALONE_HONEST = ["reference", "summed_gradients", "honest_broken"]
 
 
@@ -1431,7 +1429,6 @@ def unprivileged_batch(honest_alone):
         shutil.rmtree(base, ignore_errors=True)
 
 
-@OTHER
 def test_without_root_the_batch_completes_and_honest_grades_are_unchanged(unprivileged_batch):
     run, grades = unprivileged_batch["run"], unprivileged_batch["grades"]
     assert run.returncode == 0, run.stderr[-3000:]
@@ -1443,14 +1440,12 @@ def test_without_root_the_batch_completes_and_honest_grades_are_unchanged(unpriv
         assert grades[sid] == unprivileged_batch["alone_grades"][sid], sid
 
 
-@OTHER
 @pytest.mark.parametrize("case", [c for c in CASES if c.name in UNPRIVILEGED_CASES],
                          ids=[c.name for c in CASES if c.name in UNPRIVILEGED_CASES])
 def test_without_root_a_hostile_submission_gains_nothing(unprivileged_batch, case):
     check_case(unprivileged_batch["grades"], unprivileged_batch["out"], case)
 
 
-@OTHER
 def test_without_root_nothing_outside_the_sandboxes_changed_and_nothing_is_left_running(unprivileged_batch):
     b = unprivileged_batch
     changed = {p for p in set(b["before"]) | set(b["after"]) if b["before"].get(p) != b["after"].get(p)}
@@ -1523,7 +1518,6 @@ def unsafe_batch(honest_alone):
         shutil.rmtree(public, ignore_errors=True)
 
 
-@OTHER
 def test_without_bubblewrap_the_grader_refuses_unless_told_it_is_unsafe(unsafe_batch):
     refused = unsafe_batch["refused"]
     assert refused.returncode != 0
@@ -1531,7 +1525,6 @@ def test_without_bubblewrap_the_grader_refuses_unless_told_it_is_unsafe(unsafe_b
     assert not (unsafe_batch["refused_out"] / "grades.csv").exists()  # nothing graded, nothing cached
 
 
-@OTHER
 def test_unsafe_mode_completes_says_so_and_honest_grades_are_unchanged(unsafe_batch):
     b = unsafe_batch
     assert b["run"].returncode == 0, b["run"].stderr[-3000:]
@@ -1546,13 +1539,11 @@ def test_unsafe_mode_completes_says_so_and_honest_grades_are_unchanged(unsafe_ba
     assert "WITHOUT isolation" in (b["out"] / "summary.html").read_text(encoding="utf-8")
 
 
-@OTHER
 @pytest.mark.parametrize("case", [c for c in CASES if c.name in UNSAFE_CASES], ids=[c.name for c in CASES if c.name in UNSAFE_CASES])
 def test_unsafe_mode_a_hostile_submission_gains_nothing(unsafe_batch, case):
     check_case(unsafe_batch["grades"], unsafe_batch["out"], case)
 
 
-@OTHER
 def test_unsafe_mode_nothing_outside_the_jobs_changed_and_nothing_is_left_running(unsafe_batch):
     b = unsafe_batch
     changed = {p for p in set(b["before"]) | set(b["after"]) if b["before"].get(p) != b["after"].get(p)}

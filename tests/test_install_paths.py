@@ -14,7 +14,7 @@ import pytest
 
 from submissions import edited, write
 
-pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("install_paths")]
+pytestmark = pytest.mark.grading
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "examples" / "submissions"
 VENV = Path(sys.prefix)

@@ -28,7 +28,6 @@ from test_variants import NOTEBOOKS, variant_notebook
 from tp1_support import checks
 from tp1_support.catalogue import likely_mistake
 
-pytestmark = pytest.mark.xdist_group("public_checks")
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -20,7 +20,7 @@ from nbclient import NotebookClient
 
 from tp1_support import FIGURES
 
-pytestmark = [pytest.mark.release, pytest.mark.slow, pytest.mark.xdist_group("release_experiments")]
+pytestmark = [pytest.mark.release, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parent.parent
 RELEASE = ROOT / "assignment" / "tp1_ab.ipynb"
 REFERENCE = ROOT / "examples" / "submissions" / "reference.ipynb"

@@ -22,7 +22,7 @@ import pytest
 
 from autograder import checks
 
-pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("render")]  # one browser, one grading run
+pytestmark = pytest.mark.grading  # one browser, one grading run
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "examples" / "submissions"
 CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
