@@ -34,7 +34,7 @@ def _class(folder):
 
 
 def _grade(python, kit, subs, out):
-    run = subprocess.run([str(python), "-m", "autograder", "grade", str(subs), "--out", str(out), "--jobs", "2"],
+    run = subprocess.run([str(python), "-m", "autograder", "grade", str(subs), "--out", str(out), "--jobs", "1"],
                          capture_output=True, text=True, cwd=kit, timeout=900)
     assert run.returncode == 0, run.stderr[-3000:]
     with open(out / "grades.csv", newline="") as f:
@@ -112,12 +112,12 @@ def test_a_broken_install_fails_once_loudly_and_caches_nothing(tmp_path):
     for sample in ("reference", "summed_gradients"):
         shutil.copy(SAMPLES / f"{sample}.ipynb", subs)
     command = [sys.executable, "-c", WRAPPER]
-    run = subprocess.run(command + ["broken", str(broken), "grade", str(subs), "--out", str(out), "--jobs", "2"],
+    run = subprocess.run(command + ["broken", str(broken), "grade", str(subs), "--out", str(out), "--jobs", "1"],
                          capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert run.returncode != 0
     assert run.stderr.count("the grader cannot run here") == 1 and "this worker is broken" in run.stderr
     assert not (out / "grades.csv").exists() and not list(out.rglob(".cache-key")) and not list(out.rglob("row.json"))
-    fixed = subprocess.run(command + ["fixed", "", "grade", str(subs), "--out", str(out), "--jobs", "2"],
+    fixed = subprocess.run(command + ["fixed", "", "grade", str(subs), "--out", str(out), "--jobs", "1"],
                            capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert fixed.returncode == 0, fixed.stderr[-2000:]
     assert "reused" not in fixed.stdout
