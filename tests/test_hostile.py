@@ -1446,14 +1446,19 @@ def test_without_root_a_hostile_submission_gains_nothing(unprivileged_batch, cas
     check_case(unprivileged_batch["grades"], unprivileged_batch["out"], case)
 
 
-def test_without_root_nothing_outside_the_sandboxes_changed_and_nothing_is_left_running(unprivileged_batch):
-    b = unprivileged_batch
+def assert_nothing_escaped(b):
+    """What a batch run as another user or without bubblewrap must leave as it found: the files around
+    it, the canary, the grader's output free of forged text, no process running."""
     changed = {p for p in set(b["before"]) | set(b["after"]) if b["before"].get(p) != b["after"].get(p)}
     assert not changed, f"changed by student code: {sorted(changed)}"
     assert b["canary"].read_text() == "nobody may change this file\n"
     forged = [str(p) for p in b["out"].rglob("*") if p.is_file() and FORGED.encode() in p.read_bytes()]
     assert not forged, f"forged content in the grader's output: {forged}"
     assert not b["leftovers"], f"still running after the grading (now killed): {b['leftovers']}"
+
+
+def test_without_root_nothing_outside_the_sandboxes_changed_and_nothing_is_left_running(unprivileged_batch):
+    assert_nothing_escaped(unprivileged_batch)
 
 
 # --- the same attacks where bubblewrap is not installed -------------------------------------------
@@ -1546,11 +1551,6 @@ def test_unsafe_mode_a_hostile_submission_gains_nothing(unsafe_batch, case):
 
 def test_unsafe_mode_nothing_outside_the_jobs_changed_and_nothing_is_left_running(unsafe_batch):
     b = unsafe_batch
-    changed = {p for p in set(b["before"]) | set(b["after"]) if b["before"].get(p) != b["after"].get(p)}
-    assert not changed, f"changed by student code: {sorted(changed)}"
-    assert b["canary"].read_text() == "nobody may change this file\n"
-    forged = [str(p) for p in b["out"].rglob("*") if p.is_file() and FORGED.encode() in p.read_bytes()]
-    assert not forged, f"forged content in the grader's output: {forged}"
-    assert not b["leftovers"], f"still running after the grading (now killed): {b['leftovers']}"
+    assert_nothing_escaped(b)
     _, text = feedback(b["out"], "snoop")
     assert "SNOOP-REPORT []" in text and "ELSEWHERE-REPORT []" in text, text[text.find("SNOOP"):][:800]
