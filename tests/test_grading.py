@@ -120,6 +120,9 @@ def test_broken_inputs_each_get_a_row_and_do_not_disturb_the_others(tmp_path):
     assert looping["forward"] == 0 and looping["circles_accuracy"] == 0 and looping["backward"] == checks.points("backward")
     feedback = json.loads((out / "looping_forward" / "results.json").read_text())
     assert "longer than" in next(t["output"] for t in feedback["tests"] if t["name"] == "forward")
+    # A training that calls the looping forward thousands of times is not started: its budget is not spent.
+    assert "not trained: forward took longer than" in next(t["output"] for t in feedback["tests"]
+                                                          if t["name"] == "circles_accuracy")
     # A class body that calls sys.exit is code the grader never runs: left out, with a note.
     assert float(grades["exits"]["total"]) == 100.0
     assert any("class Quit" in n and "left out" in n for n in json.loads((out / "exits" / "row.json").read_text())["notes"])

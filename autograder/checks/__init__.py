@@ -16,6 +16,9 @@ class Question:
     seconds: float  # the probe's own time budget
     settings: tuple = ()  # the points.toml settings its judge takes (autograder.config.Config.settings_for)
     context: tuple = ()  # what the grader knows of the notebook itself that its judge takes
+    # The questions whose functions its probe calls thousands of times: when one of them ran out of
+    # time on its own inputs, this probe is not started (it could not finish either).
+    needs: tuple = ()
 
 
 QUESTIONS = [
@@ -37,9 +40,9 @@ QUESTIONS = [
     Question("fit_svm", "6 SVM", accuracy.fit_svm_inputs, accuracy.judge_fit_svm, 30, settings=("thresholds",)),
     # The training runs last: each question runs in a process of its own, but a job's wall clock is shared.
     Question("circles_accuracy", "1 manual", accuracy.circles_accuracy_inputs, accuracy.judge_circles_accuracy, 30,
-             settings=("thresholds",)),
+             settings=("thresholds",), needs=("forward", "backward", "sgd")),
     Question("mnist_accuracy", "5 MNIST", accuracy.mnist_accuracy_inputs, accuracy.judge_mnist_accuracy, 60,
-             settings=("thresholds",)),
+             settings=("thresholds",), needs=("init_model_optim", "loss_accuracy_nn")),
 ]
 BY_ID = {q.id: q for q in QUESTIONS}
 ORDER = list(config.QUESTION_IDS)  # the order of the gradebook's columns: the TP's

@@ -71,7 +71,8 @@ def judge_the_records(g):
     timed_out = [qid for qid, entry in run.account.items() if entry.get("timed_out")]
     if timed_out and status == "graded":
         status, detail = "timeout", "stopped after its time budget: " + ", ".join(timed_out)
-    crashed = [qid for qid in checks.ORDER if qid in run.account and qid not in timed_out and run.results.get(qid) is None]
+    crashed = [qid for qid in checks.ORDER if qid in run.account and qid not in timed_out and run.results.get(qid) is None
+               and not run.account[qid].get("skipped_for")]
     if crashed and status == "graded":
         status, detail = "crashed", "the process of a question ended before recording its result: " + ", ".join(crashed)
     g.result = SubmissionResult(g.sid, str(g.path), status, safe_text(detail, 600), questions, notes,

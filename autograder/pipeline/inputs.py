@@ -15,6 +15,7 @@ def grading_inputs():
         q_arrays, params = q.make_inputs(seed)
         per_question[q.id] = (q_arrays, params)
         inputs[q.id] = q_arrays
-        request_questions.append({"id": q.id, "seconds": q.seconds, "seed": seed, "params": params})
+        request_questions.append({"id": q.id, "seconds": q.seconds, "seed": seed, "params": params,
+                                  "needs": list(q.needs)})
     request = {"definitions_seconds": 30, "questions": request_questions}
     return inputs, request, per_question

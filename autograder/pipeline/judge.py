@@ -74,6 +74,11 @@ def _unanswered(qid, question, run_result):
                 State.NOT_REACHED)
     if entry.get("timed_out"):
         return f"✗ {qid} took longer than its {question.seconds:g} s budget (an infinite loop?)", State.TIMEOUT
+    if entry.get("skipped_for"):
+        other = entry["skipped_for"]
+        return (f"✗ {qid} was not trained: {other} took longer than its {checks.BY_ID[other].seconds:g} s budget on "
+                f"the grader's inputs (an infinite loop?), so a training that calls it thousands of times could "
+                "not finish either", State.TIMEOUT)
     code = entry.get("exit", 0)
     if isinstance(code, (int, float)) and code < 0:
         name = _signal_name(int(code))

@@ -655,6 +655,8 @@ class Worker:
                 if qid in self._qids and isinstance(entry, dict):
                     account[qid] = {k: entry[k] for k in ("exit", "timed_out", "seconds", "cpu_seconds")
                                     if isinstance(entry.get(k), (int, float, bool))}
+                    if entry.get("skipped_for") in self._qids:
+                        account[qid]["skipped_for"] = entry["skipped_for"]
         definitions = results.get("_definitions", ({}, {}))[1]
         seconds = float(answer.get("seconds", 0.0))
         if answer.get("timed_out"):

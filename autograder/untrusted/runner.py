@@ -211,6 +211,11 @@ def conduct(job, statements, records, inputs, namespaced, walls):
         for question in job["questions"]:
             qid = question["id"]
             start = time.monotonic()
+            timed_out = [need for need in question.get("needs", ()) if account.get(need, {}).get("timed_out")]
+            if timed_out:  # a training that calls a function thousands of times cannot outlast it
+                account[qid] = {"exit": 0, "timed_out": False, "seconds": 0.0, "cpu_seconds": 0.0,
+                                "skipped_for": timed_out[0]}
+                continue
             if qid in INLINE:  # it reads a constant and calls nothing of the notebook: no process needed
                 account[qid] = run_inline(namespace, question, records[qid], start)
                 continue
