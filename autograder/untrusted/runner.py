@@ -177,26 +177,6 @@ def run_question(namespace, question, input_fd, record_fd, limits, walls):
             os._exit(code)
 
 
-# Questions whose probe calls no function of the notebook (it reads a constant the definitions made,
-# and constants cannot run code): run by the conductor itself, without a process of their own.
-INLINE = {"MNIST_HPARAMS"}
-
-
-def run_inline(namespace, question, record_fd, start):
-    import probes
-
-    arrays, meta = {}, {}
-    try:
-        probes.PROBES[question["id"]](namespace, {}, question.get("params", {}), arrays, meta)
-        meta["status"] = "ok"
-    except probes.Missing as e:
-        meta["status"], meta["error"] = "missing", str(e)
-    except Exception as e:  # noqa: BLE001 - a constant of an odd form
-        meta["status"], meta["error"] = "error", _describe_error(e)
-    _write(record_fd, probes.only_json(meta), probes.only_arrays(arrays))
-    return {"exit": 0, "timed_out": False, "seconds": round(time.monotonic() - start, 3), "cpu_seconds": 0.0}
-
-
 def conduct(job, statements, records, inputs, namespaced, walls):
     """Make the definitions, run every question in its own child, write the account. `records` and
     `inputs` map question ids (records also "_definitions" and "_account") to file descriptors."""
@@ -215,9 +195,6 @@ def conduct(job, statements, records, inputs, namespaced, walls):
             if timed_out:  # a training that calls a function thousands of times cannot outlast it
                 account[qid] = {"exit": 0, "timed_out": False, "seconds": 0.0, "cpu_seconds": 0.0,
                                 "skipped_for": timed_out[0]}
-                continue
-            if qid in INLINE:  # it reads a constant and calls nothing of the notebook: no process needed
-                account[qid] = run_inline(namespace, question, records[qid], start)
                 continue
             pid = os.fork()
             if pid == 0:
