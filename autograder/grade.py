@@ -26,7 +26,7 @@ from .pipeline import discover as handins
 from .pipeline import grade_one, sandbox
 from .pipeline.inputs import grading_inputs
 from .pipeline.read import submission_id
-from .pipeline.write import _cache_key, _cached, check_writable, write_class_outputs, write_submission
+from .pipeline.write import cache_key, cached_result, check_writable, remember, write_class_outputs, write_submission
 from .results import VISIBILITIES, write_results_json, zero_result
 from .text import safe_text
 
@@ -80,6 +80,8 @@ def grade_all(paths, out_dir, jobs=1, allow_unsafe=False, progress=True, use_cac
     lock = threading.Lock()
     done = []
     to_grade = [i for i in items if i.path is not None]
+    keys = {i.sid: cache_key(i.path) for i in to_grade}
+    reused = {i.sid: cached_result(i.sid, i.path, out_dir, keys[i.sid]) for i in to_grade} if use_cache else {}
 
     def new_worker():
         worker = sandbox.Worker(inputs, request, hide=hide, allow_unsafe=allow_unsafe, name=f"w{len(started)}")
@@ -91,7 +93,7 @@ def grade_all(paths, out_dir, jobs=1, allow_unsafe=False, progress=True, use_cac
     def work(item):
         result = None
         try:
-            result = _cached(item.sid, item.path, out_dir) if use_cache else None
+            result = reused.get(item.sid)
             if result is None:
                 try:
                     worker = workers.get_nowait()
@@ -102,7 +104,7 @@ def grade_all(paths, out_dir, jobs=1, allow_unsafe=False, progress=True, use_cac
                 finally:
                     workers.put(worker)
                 write_submission(result, out_dir)
-                (out_dir / result.submission / ".cache-key").write_text(_cache_key(item.path))
+                remember(result, out_dir, keys[item.sid])
         except Exception as e:  # noqa: BLE001 - a grader failure must still leave a row, and be loud
             message = f"internal grader error: {type(e).__name__}: {safe_text(str(e), 400)}"
             with lock:
@@ -111,7 +113,7 @@ def grade_all(paths, out_dir, jobs=1, allow_unsafe=False, progress=True, use_cac
                                  "submission (your instructor sees why and will regrade it)", internal_error=True)
             try:
                 write_submission(result, out_dir)
-                (out_dir / result.submission / ".cache-key").unlink(missing_ok=True)
+                remember(result, out_dir, None)
             except Exception:  # noqa: BLE001 - the gradebook row is what matters
                 pass
         with lock:
@@ -125,7 +127,7 @@ def grade_all(paths, out_dir, jobs=1, allow_unsafe=False, progress=True, use_cac
     bar = tqdm(total=len(to_grade), unit="submission", file=sys.stderr, disable=not (progress and sys.stderr.isatty()))
     # The preflight: one sandbox must start before any submission is graded (a broken install fails
     # once, loudly, and is not 200 crashed rows).
-    if any(not use_cache or _cached(i.sid, i.path, out_dir) is None for i in to_grade):
+    if any(reused.get(i.sid) is None for i in to_grade):
         try:
             workers.put(new_worker())
         except BaseException:

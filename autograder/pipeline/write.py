@@ -43,14 +43,30 @@ def write_submission(result, out_dir):
     atomic_write(folder / "row.json", json.dumps(row))
 
 
-def _cache_key(path):
-    return hashlib.sha256(Path(path).read_bytes() + autograder_fingerprint().encode()).hexdigest()
+def cache_key(path):
+    """What a rerun compares: the submission's bytes and the grader's fingerprint (None when the file
+    cannot be read: it is then graded, and its problem reported, every time)."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes() + autograder_fingerprint().encode()).hexdigest()
+    except OSError:
+        return None
 
 
-def _cached(sid, path, out_dir):
+def remember(result, out_dir, key):
+    """Let a rerun reuse this result while the file and the grader keep `key` (never for a grader
+    failure, nor without a key)."""
+    marker = Path(out_dir) / result.submission / ".cache-key"
+    if key is None or result.internal_error:
+        marker.unlink(missing_ok=True)
+    else:
+        marker.write_text(key)
+
+
+def cached_result(sid, path, out_dir, key):
+    """The result an earlier run wrote for this submission, if its key is still `key`; else None."""
     folder = Path(out_dir) / sid
     try:
-        if (folder / ".cache-key").read_text() != _cache_key(path):
+        if key is None or (folder / ".cache-key").read_text() != key:
             return None
         row = json.loads((folder / "row.json").read_text())
         questions = [QuestionResult(**q) for q in row["questions"]]
