@@ -4,12 +4,13 @@ Every setting is declared here once, with its default and its check; an error na
 grader, the build, the Gradescope run, `merge-report` and `export` all read this object.
 """
 import functools
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 POINTS_FILE = Path(__file__).resolve().parent / "points.toml"
-QUESTION_IDS = (  # the gradebook's columns, in the TP's order (../README: the graded functions)
+QUESTION_IDS = (  # the gradebook's columns, in the TP's order (README: The contract)
     "init_params", "forward", "loss_accuracy", "backward", "sgd", "circles_accuracy", "init_params_autograd",
     "sgd_autograd", "init_model", "loss_accuracy_nn", "sgd_nn", "init_model_optim", "MNIST_HPARAMS",
     "mnist_accuracy", "fit_svm")
@@ -67,6 +68,13 @@ def _only(table, allowed, where):
         raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)} (allowed: {', '.join(allowed)})")
 
 
+def valid_student_files_url(url):
+    """Whether `url` may be written into the release's setup cell: empty, or one address
+    (http(s):// or file://) with no quote, backslash or white space that could end the string."""
+    return isinstance(url, str) and not any(c in url for c in "\"'\\") and (
+        url == "" or re.fullmatch(r"(https?|file)://\S+", url) is not None)
+
+
 def parse(data, source="points.toml"):
     """A Config from the parsed TOML (a dict); ConfigError naming the key on any problem."""
     _only(data, ("report", "questions", "settings", "gradescope", "thresholds", "release"), source)
@@ -108,8 +116,9 @@ def parse(data, source="points.toml"):
     release = data.get("release", {})
     _only(release, ("student_files_url",), f"{source} [release]")
     url = release.get("student_files_url", "")
-    if not isinstance(url, str) or (url and not url.startswith(("https://", "http://"))):
-        raise ConfigError(f"{source} [release] student_files_url must be an http(s) address or empty, not {url!r}")
+    if not valid_student_files_url(url):
+        raise ConfigError(f"{source} [release] student_files_url must be empty or one web address (https://...), "
+                          f"not {url!r}")
     return Config(points, report_points, thresholds, credit, visibility, url, source)
 
 

@@ -47,9 +47,9 @@ import sys
 import warnings
 from pathlib import Path
 
+from .config import POINTS_FILE as POINTS_TOML
 from .files import atomic_open
 
-POINTS_TOML = Path(__file__).resolve().with_name("points.toml")
 ADDED_COLUMNS = ("report_total", "report_possible", "final")
 GRADEBOOK_REQUIRED = ("submission", "total")
 
