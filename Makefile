@@ -32,6 +32,7 @@ report: venv
 bench: venv
 	$(PY) benchmarks/reference_results.py
 	$(PY) benchmarks/engine_vs_otter.py
+	$(PY) benchmarks/where_time_goes.py
 
 clean:
 	rm -rf build
