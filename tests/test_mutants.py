@@ -64,6 +64,9 @@ RECOMPUTED = ("    P = {k: v.detach().clone().requires_grad_(True) for k, v in p
 AUTOGRAD_BACKWARD = RECOMPUTED + "    L.backward()\n    return {k: p.grad for k, p in P.items()}\n"
 AUTOGRAD_GRAD_BACKWARD = (RECOMPUTED + "    grads = torch.autograd.grad(L, [P[k] for k in P])\n"
                           "    return dict(zip(P, grads))\n")
+FRESH_ENGINE_BACKWARD = (RECOMPUTED + "    engine = torch._C._ImperativeEngine()  # a handle of its own on autograd's engine\n"
+                         "    grads = engine.run_backward((L,), (torch.ones_like(L),), False, False, tuple(P.values()), False, False)\n"
+                         "    return dict(zip(P, grads))\n")
 TORCH_FUNC_BACKWARD = ("    loss = lambda P: loss_accuracy(forward(P, outputs['X'])[0], Y)[0]\n"
                        "    return torch.func.grad(loss)({k: v.detach() for k, v in params.items()})\n")
 
@@ -130,11 +133,13 @@ MUTANTS = [
                             "    outputs = {k: o.double() for k, o in outputs.items()}\n    Y = Y.double()\n")],
       "circles_accuracy"),
     M("gradient_sign", "backward", [('(outputs["yhat"] - Y)', '(Y - outputs["yhat"])')], "circles_accuracy"),
-    # Gradients from autograd, three ways (the grader's training run allows autograd: only backward loses).
+    # Gradients from autograd, four ways (the grader's training run allows autograd: only backward loses).
     M("backward_uses_autograd", "backward", [(BACKWARD_BODY, AUTOGRAD_BACKWARD)]),
     M("backward_autograd_grad", "backward", [(BACKWARD_BODY, AUTOGRAD_GRAD_BACKWARD)],
       mistakes={"backward": {"backward_uses_autograd"}}),
     M("backward_torch_func", "backward", [(BACKWARD_BODY, TORCH_FUNC_BACKWARD)],
+      mistakes={"backward": {"backward_uses_autograd"}}),
+    M("backward_fresh_engine", "backward", [(BACKWARD_BODY, FRESH_ENGINE_BACKWARD)],
       mistakes={"backward": {"backward_uses_autograd"}}),
     # --- sgd
     M("sgd_adds_gradient", "sgd", [("params[name] - eta", "params[name] + eta")], "circles_accuracy"),

@@ -461,22 +461,28 @@ def _no_forward_mode(*args, **kwargs):
 
 @contextlib.contextmanager
 def autograd_blocked():
-    """Autograd cannot run inside (reverse mode through its engine, forward mode through its dual
-    levels); everything is restored on exit."""
+    """Autograd cannot run inside: reverse mode through its engine (and the engine's type: no fresh
+    handle on it), forward mode through its dual levels. Each is replaced in every module that holds
+    it (torch's modules import them by name); everything is restored on exit."""
+    import importlib
+
     from torch.autograd.variable import Variable
 
+    predispatch = importlib.import_module("torch._functorch.predispatch")
+    stand_ins = {id(torch._C._ImperativeEngine): _NoAutogradEngine, id(torch._C._enter_dual_level): _no_forward_mode,
+                 id(predispatch._enter_dual_level): _no_forward_mode}
     saved = [(Variable, "_execution_engine", Variable._execution_engine)]
+    for module in list(sys.modules.values()):
+        namespace = getattr(module, "__dict__", None)
+        if isinstance(namespace, dict):
+            saved += [(module, name, value) for name, value in list(namespace.items()) if id(value) in stand_ins]
     Variable._execution_engine = _NoAutogradEngine()
-    for module_name, attribute in (("torch._functorch.eager_transforms", "_jvp_increment_nesting"),
-                                   ("torch.autograd.forward_ad", "_predispatch_enter_dual_level")):
-        module = sys.modules.get(module_name)
-        if module is not None and hasattr(module, attribute):
-            saved.append((module, attribute, getattr(module, attribute)))
-            setattr(module, attribute, _no_forward_mode)
+    for owner, attribute, value in saved[1:]:
+        setattr(owner, attribute, stand_ins[id(value)])
     try:
         yield
     finally:
-        for owner, attribute, value in saved:
+        for owner, attribute, value in reversed(saved):
             setattr(owner, attribute, value)
 
 

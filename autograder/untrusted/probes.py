@@ -10,6 +10,7 @@ more than a returned value (an accuracy, a training result) are computed on the 
 the parameters the student's functions produced, on data that never enters the sandbox.
 """
 import numbers
+import sys
 import warnings
 
 import numpy as np
@@ -169,29 +170,55 @@ class _NoAutogradEngine:
         return True
 
 
+def _no_dual_level(*args, **kwargs):
+    raise AutogradNotAllowed("backward used forward-mode autograd (torch.func.jvp, jacfwd or forward_ad); "
+                             "Part 1 computes the gradients by hand")
+
+
+_HOLDERS = (0, [])  # (len(sys.modules) when found, [(module, name)] holding what autograd_blocked replaces)
+
+
+def _holders(targets):
+    """[(module, name)] of every module attribute that is one of the objects whose ids are `targets`."""
+    found = []
+    for module in list(sys.modules.values()):
+        namespace = getattr(module, "__dict__", None)
+        if isinstance(namespace, dict):
+            found += [(module, name) for name, value in list(namespace.items()) if id(value) in targets]
+    return found
+
+
 class autograd_blocked:
     """A context in which autograd cannot run: reverse mode (the engine every backward pass,
-    torch.autograd.grad, torch.func and torch.autograd.functional go through) and forward mode (dual
-    levels). Restored on exit, for callers that are not a question's own process (tests, benchmarks)."""
+    torch.autograd.grad, torch.func and torch.autograd.functional go through, and the engine's type,
+    so that no fresh handle on it can be made) and forward mode (dual levels).
+    Each is replaced in every module that holds it, since torch's own modules import them by name.
+    Restored on exit, for callers that are not a question's own process (tests, benchmarks). Code
+    that digs the originals out of the interpreter's memory is the grader's static scan's to find
+    (pipeline/read.py)."""
 
     def __enter__(self):
-        from torch.autograd.variable import Variable
+        import importlib
 
-        def no_dual_level(*args, **kwargs):
-            raise AutogradNotAllowed("backward used forward-mode autograd (torch.func.jvp, jacfwd or forward_ad); "
-                                     "Part 1 computes the gradients by hand")
-        functorch = torch._C._functorch
-        self._saved = [(Variable, "_execution_engine", Variable._execution_engine),
-                       (torch._C, "_enter_dual_level", torch._C._enter_dual_level),
-                       (functorch, "_jvp_increment_nesting", functorch._jvp_increment_nesting),
-                       (functorch, "_grad_increment_nesting", functorch._grad_increment_nesting)]
-        Variable._execution_engine = _NoAutogradEngine()
-        for owner, name, _ in self._saved[1:]:
-            setattr(owner, name, no_dual_level)
+        variable = importlib.import_module("torch.autograd.variable")  # (torch.autograd.variable is a function)
+        predispatch = importlib.import_module("torch._functorch.predispatch")
+        # Forward mode needs a dual level (torch.func.jvp and jacfwd enter one too); torch.func.grad
+        # and vjp run the engine.
+        forward_mode = [torch._C._enter_dual_level, predispatch._enter_dual_level]
+        targets = {id(torch._C._ImperativeEngine): _NoAutogradEngine, **{id(f): _no_dual_level for f in forward_mode}}
+        global _HOLDERS
+        if _HOLDERS[0] != len(sys.modules) or any(id(getattr(m, n, None)) not in targets for m, n in _HOLDERS[1]):
+            _HOLDERS = (len(sys.modules), _holders(targets))
+        self._saved = [(variable.Variable, "_execution_engine", variable.Variable._execution_engine)]
+        variable.Variable._execution_engine = _NoAutogradEngine()
+        for module, name in _HOLDERS[1]:
+            value = getattr(module, name)
+            self._saved.append((module, name, value))
+            setattr(module, name, targets[id(value)])
         return self
 
     def __exit__(self, *exc):
-        for owner, name, value in self._saved:
+        for owner, name, value in reversed(self._saved):
             setattr(owner, name, value)
 
 

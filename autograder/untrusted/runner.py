@@ -135,7 +135,7 @@ def run_question(namespace, question, input_fd, record_fd, limits, walls):
         if walls.get("landlock", 0) >= 6 and not walls.get("namespaced"):
             # Without a PID namespace the conductor is an ordinary process of the same user id: a
             # domain of this child's own keeps its signals in. (PID 1 of a namespace ignores them.)
-            jail.landlock(walls["readable"], [walls["box"]])
+            jail.landlock(walls["readable"], [walls["box"]], list_only=walls["list_only"])
         devnull = os.open(os.devnull, os.O_WRONLY)  # what the student's code prints goes nowhere, and never fails
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
@@ -242,7 +242,7 @@ def main(job, statements, records, inputs, box, uid, namespaced, readable, stder
         jail.drop_privileges(uid, namespaced)
         walls = {"landlock": 0, "seccomp": 0}
         if job.get("landlock", True):
-            walls["landlock"] = jail.landlock(readable, [box])
+            walls["landlock"] = jail.landlock(readable, [box], list_only=job.get("list_only", ()))
         if job.get("seccomp", True):
             walls["seccomp"] = jail.seccomp()
         os.environ.update(HOME=box, TMPDIR=box)
@@ -250,7 +250,8 @@ def main(job, statements, records, inputs, box, uid, namespaced, readable, stder
 
         tempfile.tempdir = box  # the worker's choice is cached, and is not writable here
         _write(records["_walls"], walls)
-        conduct(job, statements, records, inputs, namespaced, dict(walls, readable=readable, box=box, namespaced=namespaced))
+        conduct(job, statements, records, inputs, namespaced,
+                dict(walls, readable=readable, list_only=job.get("list_only", ()), box=box, namespaced=namespaced))
         code = 0
     except BaseException:  # noqa: BLE001 - the grader reads the account and this stderr
         traceback.print_exc()

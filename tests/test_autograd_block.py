@@ -1,0 +1,66 @@
+"""Part 1 by hand: while the grader calls backward, autograd cannot run, whichever way it is reached,
+and the grader's reading of the source names the ways that dig past that block. A manual backward
+runs as usual under the block, and autograd works again after it."""
+import nbformat
+import pytest
+import torch
+
+from autograder.pipeline.read import autograd_uses, program_of
+from autograder.untrusted.probes import AutogradNotAllowed, autograd_blocked
+from submissions import edited
+
+
+def _leaf():
+    return torch.randn(3, 2, dtype=torch.float64).requires_grad_(True)
+
+
+def _loss(W):
+    return torch.tanh(W).pow(2).sum()
+
+
+WAYS = {
+    ".backward()": lambda W: _loss(W).backward(),
+    "torch.autograd.grad": lambda W: torch.autograd.grad(_loss(W), [W]),
+    "torch.autograd.functional.jacobian": lambda W: torch.autograd.functional.jacobian(_loss, W.detach()),
+    "torch.func.grad": lambda W: torch.func.grad(_loss)(W.detach()),
+    "torch.func.jvp": lambda W: torch.func.jvp(_loss, (W.detach(),), (torch.ones_like(W),)),
+    "forward_ad": lambda W: __import__("torch.autograd.forward_ad").autograd.forward_ad.dual_level().__enter__(),
+    # A fresh handle on autograd's engine (its type is a public attribute of torch._C).
+    "torch._C._ImperativeEngine()": lambda W: torch._C._ImperativeEngine().run_backward(
+        (_loss(W),), (torch.ones(()),), False, False, (W,), False, False),
+}
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_autograd_cannot_run_while_backward_is_called(way):
+    with autograd_blocked():
+        with pytest.raises(AutogradNotAllowed):
+            WAYS[way](_leaf())
+
+
+def test_a_manual_backward_runs_under_the_block_and_autograd_works_after_it():
+    W = _leaf()
+    with autograd_blocked():
+        manual = 2 * torch.tanh(W.detach()) * (1 - torch.tanh(W.detach()) ** 2)
+    (auto,) = torch.autograd.grad(_loss(W), [W])
+    assert torch.allclose(manual, auto)
+    assert torch.autograd.variable.Variable._execution_engine.__class__.__name__ != "_NoAutogradEngine"
+
+
+BODY = '    N = Y.shape[0]\n'
+
+
+@pytest.mark.parametrize("code, found", [
+    ("    engine = torch._C._ImperativeEngine()\n", "backward: ._C"),
+    ("    import gc\n    engines = [o for o in gc.get_objects() if 'Engine' in type(o).__name__]\n",
+     "backward: .get_objects"),
+    ("    engine = torch.autograd.variable.Variable._execution_engine\n", "backward: ._execution_engine"),
+])
+def test_the_source_names_the_ways_past_the_block(code, found):
+    nb = edited(function="backward", replace=[(BODY, BODY + code)])
+    assert found in autograd_uses(program_of(nb))
+
+
+def test_the_reference_backward_uses_no_autograd():
+    assert autograd_uses(program_of(edited())) == []
+    assert isinstance(edited(), nbformat.NotebookNode)
