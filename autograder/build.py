@@ -28,7 +28,7 @@ import jupytext
 import nbformat
 from otter.assign.blocks import BlockType, get_cell_config, is_block_boundary_cell
 
-from . import gradescope
+from . import data, gradescope
 
 ROOT = Path(__file__).resolve().parent.parent
 MASTER = ROOT / "solutions" / "tp1_ab.py"
@@ -230,6 +230,8 @@ def gradescope_members(reference_source, support_dir):
                 and rel.parts[0] not in ("dist", "gradescope_files")):
             members[f"autograder/{rel.as_posix()}"] = (path.read_bytes(), 0o644)
     members["autograder/reference.py"] = (reference_source.encode(), 0o644)
+    if data.SECRET_FILE.is_file():  # the instructor's grading secret goes with the zip they upload
+        members["autograder/grading-secret.txt"] = (data.SECRET_FILE.read_bytes(), 0o600)
     for path in sorted(Path(support_dir).rglob("*")):
         rel = path.relative_to(support_dir)
         if path.is_file() and "__pycache__" not in rel.parts and path.suffix != ".pyc":

@@ -1,4 +1,4 @@
-"""Command line: python -m autograder {grade, export, assign, merge-report} ..."""
+"""Command line: python -m autograder {grade, export, assign, merge-report, secret} ..."""
 import argparse
 import sys
 
@@ -7,6 +7,7 @@ COMMANDS = {  # name: (module, what it does)
     "export": ("export", "write the grades in the format Moodle, Canvas or Gradescope imports"),
     "assign": ("build", "build assignment/ and the autograder from solutions/"),
     "merge-report": ("report_merge", "merge hand-graded report scores into the gradebook"),
+    "secret": ("data", "make the grading secret the hidden test sets are drawn from (once, before grading)"),
 }
 
 

@@ -210,6 +210,11 @@ def run(args):
     except SystemExit as e:
         print(f"grade: error: {e}", file=sys.stderr)
         return EXIT_MISUSE
+    from .data import grading_secret
+
+    if grading_secret() is None:
+        print("grade: warning: no grading secret: the hidden Circles test sets follow from the kit's public source "
+              "(`python -m autograder secret` makes one)", file=sys.stderr)
     failures = []
     try:
         results = grade_all(items, args.out, args.jobs, allow_unsafe=args.unsafe_no_isolation,

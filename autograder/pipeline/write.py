@@ -28,6 +28,10 @@ def autograder_fingerprint():
     for path in sorted((HERE.parent / "assignment" / "tp1_support").rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
             h.update(path.read_bytes())
+    from ..data import grading_secret
+
+    secret = grading_secret()  # another secret, other hidden test sets
+    h.update(hashlib.sha256(secret).digest() if secret else b"no secret")
     return h.hexdigest()
 
 
