@@ -1,6 +1,9 @@
 """Part 1 by hand: while the grader calls backward, autograd cannot run, whichever way it is reached,
 and the grader's reading of the source names the ways that dig past that block. A manual backward
 runs as usual under the block, and autograd works again after it."""
+import sys
+from pathlib import Path
+
 import nbformat
 import pytest
 import torch
@@ -8,6 +11,8 @@ import torch
 from autograder.pipeline.read import autograd_uses, program_of
 from autograder.untrusted.probes import AutogradNotAllowed, autograd_blocked
 from submissions import edited
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _leaf():
@@ -64,3 +69,31 @@ def test_the_source_names_the_ways_past_the_block(code, found):
 def test_the_reference_backward_uses_no_autograd():
     assert autograd_uses(program_of(edited())) == []
     assert isinstance(edited(), nbformat.NotebookNode)
+
+
+def test_the_scan_follows_classes_and_reads_torchscript_source():
+    kept = "class _Grads:\n    ENGINE = torch.autograd.graph.Variable._execution_engine\n\n\n"
+    nb = edited(function="backward", replace=[(BODY, BODY + "    engine = _Grads.ENGINE\n")], helper=kept)
+    assert any(u.startswith("_Grads: ") for u in autograd_uses(program_of(nb)))
+    script = 'TS = """\ndef g(L: Tensor, xs: List[Tensor]):\n    return torch.autograd.grad([L], xs)\n"""\n'
+    nb = edited(function="backward", replace=[(BODY, BODY + "    unit = torch.jit.CompilationUnit(TS)\n")], helper=script)
+    assert {"backward: .jit", "backward: .CompilationUnit", "TS: a string naming autograd"} <= set(autograd_uses(program_of(nb)))
+
+
+def test_a_docstring_naming_autograd_is_not_a_use():
+    nb = edited(function="backward", replace=[(BODY, '    """By hand: no autograd.grad, no L.backward()."""\n' + BODY)])
+    assert autograd_uses(program_of(nb)) == []
+
+
+def test_a_builtin_bound_to_a_hook_never_runs_while_the_definitions_are_made():
+    """The reader leaves the binding out; and were it kept, the conductor's guard stops the code."""
+    hook = "class Setup:\n    __class_getitem__ = exec\n"
+    program = program_of(edited(function="backward", helper=hook + "\n\nDONE = Setup['import os']\n"))
+    assert any("__class_getitem__" in note and "left out" in note for note in program.notes)
+    sys.path.insert(0, str(ROOT / "autograder" / "untrusted"))
+    import runner
+
+    statements = [{"source": hook, "cell": 1}, {"source": "DONE = Setup['RAN = True']", "cell": 2}]
+    namespace, notes, status = runner.make_definitions(statements, 10)
+    assert status == "ok" and "RAN" not in namespace and "DONE" not in namespace
+    assert any("compiled from a string" in note for note in notes), notes

