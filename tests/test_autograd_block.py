@@ -97,3 +97,19 @@ def test_a_builtin_bound_to_a_hook_never_runs_while_the_definitions_are_made():
     namespace, notes, status = runner.make_definitions(statements, 10)
     assert status == "ok" and "RAN" not in namespace and "DONE" not in namespace
     assert any("compiled from a string" in note for note in notes), notes
+
+
+def test_dataclass_fields_from_a_literal_annotations_dict_never_run():
+    """@dataclass pastes field names into the source it executes: a literal __annotations__ with a name
+    that is not an identifier would run its code while the definitions are made."""
+    payload = "a,)\n exec('import sys; sys.RAN = True')\n if 0:\n  (0"
+    cell = ("from dataclasses import dataclass\n\n\n@dataclass(init=False, repr=False)\nclass Shape:\n"
+            f"    __annotations__ = {{{payload!r}: 'int'}}\n")
+    program = program_of(edited(append=[cell]))
+    assert any("__annotations__" in note and "left out" in note for note in program.notes)
+    sys.path.insert(0, str(ROOT / "autograder" / "untrusted"))
+    import runner
+
+    namespace, notes, status = runner.make_definitions(
+        [{"source": s.source, "cell": s.cell} for s in program.statements], 30)
+    assert status == "ok" and "Shape" in namespace and not getattr(sys, "RAN", False)

@@ -254,10 +254,17 @@ def _dunder_targets(targets):
     return [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name) and _is_dunder(n.id)]
 
 
+# The interpreter's names a class body may bind, to a literal only. Any other (`__class_getitem__ =
+# exec` runs when the class is subscripted; a literal `__annotations__` hands @dataclass field names
+# that are not identifiers, which it pastes into the source it executes) is left out.
+CLASS_DUNDERS = {"__slots__", "__doc__", "__match_args__", "__hash__", "__constants__"}
+
+
 def _literal(node, what):
-    """node if it is a literal (numbers, strings, tuples...): what a hook of the interpreter may be
-    bound to in a class body. A name there (`__class_getitem__ = exec`) would run when the class is
-    subscripted, added to, ... while the definitions are made."""
+    """node if `what` may be bound in a class body and node is a literal (numbers, strings, tuples...)."""
+    if what not in CLASS_DUNDERS:
+        raise _Reject(f"{what} is one of the interpreter's hooks (a class body may bind only "
+                      + ", ".join(sorted(CLASS_DUNDERS)) + ", to a literal)")
     try:
         ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
@@ -295,8 +302,8 @@ def _class(node, notes, where):
                 properties.difference_update(n.id for t in statement.targets for n in ast.walk(t)
                                              if isinstance(n, ast.Name))
             elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
-                if _is_dunder(statement.target.id) and statement.value is not None:
-                    _literal(statement.value, statement.target.id)
+                if _is_dunder(statement.target.id):
+                    _literal(statement.value if statement.value is not None else ast.Constant(None), statement.target.id)
                 statement.annotation = _constant(statement.annotation)  # evaluated in a class body
                 statement.value = _constant(statement.value)
                 body.append(statement)
