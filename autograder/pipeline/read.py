@@ -260,7 +260,7 @@ def _dunder_targets(targets):
 CLASS_DUNDERS = {"__slots__", "__doc__", "__match_args__", "__hash__", "__constants__"}
 
 
-def _literal(node, what):
+def _class_dunder(node, what):
     """node if `what` may be bound in a class body and node is a literal (numbers, strings, tuples...)."""
     if what not in CLASS_DUNDERS:
         raise _Reject(f"{what} is one of the interpreter's hooks (a class body may bind only "
@@ -296,14 +296,14 @@ def _class(node, notes, where):
                 body.append(_class(statement, notes, where))
             elif isinstance(statement, ast.Assign) and _names_only(statement.targets):
                 for dunder in _dunder_targets(statement.targets):
-                    _literal(statement.value, dunder)
+                    _class_dunder(statement.value, dunder)
                 statement.value = _constant(statement.value)
                 body.append(statement)
                 properties.difference_update(n.id for t in statement.targets for n in ast.walk(t)
                                              if isinstance(n, ast.Name))
             elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
                 if _is_dunder(statement.target.id):
-                    _literal(statement.value if statement.value is not None else ast.Constant(None), statement.target.id)
+                    _class_dunder(statement.value if statement.value is not None else ast.Constant(None), statement.target.id)
                 statement.annotation = _constant(statement.annotation)  # evaluated in a class body
                 statement.value = _constant(statement.value)
                 body.append(statement)

@@ -499,6 +499,8 @@ class Worker:
             _warn_once("not run as root: the jobs share the grader's user id (namespaces, Landlock and seccomp "
                        "still keep them apart)")
         self._hide = _hidden_dirs(hide)
+        # What every job may read, once per worker (it lists the folders down to each hidden one).
+        self._readable, self._list_only = landlock_read_rules(self._visible_for_job(), self._hide)
         self._workdir = Path(tempfile.mkdtemp(prefix="tp1-worker-"))
         os.chmod(self._workdir, 0o711)  # the jobs reach their own folders only
         self._lib = self._workdir / "lib"
@@ -650,8 +652,8 @@ class Worker:
         os.chmod(box, 0o700)
         os.chmod(folder, 0o711)
         _, prefixes = _visible_dirs()
-        readable, list_only = landlock_read_rules(self._visible_for_job(), self._hide)
-        job = {"job": name, "uid": uid, "limits": self.limits.__dict__, "readable": readable, "list_only": list_only,
+        job = {"job": name, "uid": uid, "limits": self.limits.__dict__, "readable": self._readable,
+               "list_only": self._list_only,
                "rebind": [str(p) for p in prefixes if str(p).startswith("/tmp/") or str(p) == "/tmp"]}
         oom_before = self.cgroup.oom_kills() if self.cgroup else 0
         try:
