@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 POINTS_FILE = Path(__file__).resolve().parent / "points.toml"
-QUESTION_IDS = (  # the gradebook's columns, in the TP's order (README: The contract)
+QUESTION_IDS = (  # the gradebook's columns, in the TP's order (docs/contract.md)
     "init_params", "forward", "loss_accuracy", "backward", "sgd", "circles_accuracy", "init_params_autograd",
     "sgd_autograd", "init_model", "loss_accuracy_nn", "sgd_nn", "init_model_optim", "MNIST_HPARAMS",
     "mnist_accuracy", "fit_svm")

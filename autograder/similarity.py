@@ -3,7 +3,7 @@
 Runs in the grader's trusted process and never executes student code: it only reads the text of the
 code cells and their syntax trees.
 
-The method, in short (README, *Similarity report*, says why):
+The method, in short (docs/similarity.md says why):
 
 1. Each code cell is parsed (IPython magics and shell lines blanked first; a cell that is not valid
    Python is parsed block by block, and a block that still fails is read as plain tokens). Each

@@ -1,5 +1,5 @@
 """The reference's results with the TP's hyper-parameters, and the notebook's experiments (the
-README's tables): make bench.
+tables of docs/results.md): make bench.
 
 - Circles train/test accuracy for Parts 1-4 (N=200, batches of 10, nh=10, eta=0.3 = the step the
   course's Part 1 took with eta=0.03 on the batch sum, 100 epochs), and Part 1 on 10,000 fresh points;

@@ -1,4 +1,4 @@
-"""The student's loop, timed (the README's "Getting started (students)" numbers).
+"""The student's loop, timed (the numbers of docs/development.md, "The student's loop").
 
 1. Each public check, as `grader.check("name")` runs it (Otter reading the release's tests/ and
    calling tp1_support.checks), warm: torch imported and torch.optim's first import done, as the

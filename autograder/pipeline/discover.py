@@ -48,7 +48,7 @@ from .read import RESERVED_IDS
 
 ASSIGNMENT_NAME = "tp1_ab"  # Otter's metadata.otter.assignment_name of the release notebook
 NOTEBOOK_NAME = ASSIGNMENT_NAME + ".ipynb"
-# The graded names of the contract (README, "The contract"): every question id but the two accuracies
+# The graded names of the contract (docs/contract.md): every question id but the two accuracies
 # the grader trains itself. A notebook that defines none of them at top level is not this assignment.
 GRADED_NAMES = frozenset(QUESTION_IDS) - {"circles_accuracy", "mnist_accuracy"}
 HANDINS_CSV = "handins.csv"
