@@ -154,6 +154,6 @@ def fit_svm(X, y):
     """
     # Cross-validation ranks the degree-2 polynomial kernel first (0.925 at C = 10) and the RBF
     # kernel next (0.905 at C = 1); both score well above the grader's thresholds on hidden test
-    # sets (README, "Thresholds, calibrated"). The reference keeps RBF, C = 1: the samples are made
+    # sets (docs/grading.md, "Thresholds, calibrated"). The reference keeps RBF, C = 1: the samples are made
     # from it.
     return SVC(kernel="rbf", C=1.0).fit(np.asarray(X), np.asarray(y))
