@@ -18,6 +18,12 @@ QUESTION_IDS = (  # the gradebook's columns, in the TP's order (docs/contract.md
 ACCURACY_QUESTIONS = ("circles_accuracy", "mnist_accuracy", "fit_svm")
 REPORT_QUESTIONS = tuple(f"Q{i}" for i in range(1, 18))
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")  # Gradescope's
+LATE_POLICIES = {  # [late] policy: what a late hand-in costs (autograder/late.py applies it)
+    "none": "lateness is shown on the student's page and in the gradebook; the grade is not changed",
+    "percent": "`percent` % of the autograded grade is taken off any late hand-in",
+    "percent_per_day": "`percent` % of the autograded grade per started day late (at most 100 %); a hand-in "
+                       "the LMS marks late without saying when (Canvas) counts one day",
+}
 
 
 class ConfigError(ValueError):
@@ -58,6 +64,8 @@ class Config:
     summed_gradient_credit: float = 0.5  # backward's credit when every gradient is that of the summed loss
     hidden_visibility: str = "after_published"  # when Gradescope shows scores and the hidden tests' feedback
     student_files_url: str = ""  # where the release's first cell downloads tp1_ab_student.zip on Colab ("": uploaded)
+    late_policy: str = "none"  # one of LATE_POLICIES
+    late_percent: float = 10.0  # the percent of the late policy, in [0, 100]
     source: str = field(default=str(POINTS_FILE), compare=False)
 
     def points(self, qid):
@@ -97,7 +105,7 @@ def valid_student_files_url(url):
 
 def parse(data, source="points.toml"):
     """A Config from the parsed TOML (a dict); ConfigError naming the key on any problem."""
-    _only(data, ("report", "questions", "settings", "gradescope", "thresholds", "release"), source)
+    _only(data, ("report", "questions", "settings", "gradescope", "thresholds", "release", "late"), source)
     questions = _table(data, "questions", source)
     _only(questions, QUESTION_IDS, f"{source} [questions]")
     points = {}
@@ -139,7 +147,15 @@ def parse(data, source="points.toml"):
     if not valid_student_files_url(url):
         raise ConfigError(f"{source} [release] student_files_url must be empty or one web address (https://...), "
                           f"not {url!r}")
-    return Config(points, report_points, thresholds, credit, visibility, url, source)
+    late = data.get("late", {})
+    if not isinstance(late, dict):
+        raise ConfigError(f"{source}: late must be a table ([late])")
+    _only(late, ("policy", "percent"), f"{source} [late]")
+    policy = late.get("policy", "none")
+    if policy not in LATE_POLICIES:
+        raise ConfigError(f"{source} [late] policy must be one of {', '.join(LATE_POLICIES)}, not {policy!r}")
+    percent = _number(f"{source} [late] percent", late.get("percent", 10), 0, 100)
+    return Config(points, report_points, thresholds, credit, visibility, url, policy, percent, source)
 
 
 @functools.cache

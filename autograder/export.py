@@ -1,49 +1,66 @@
-"""Write the class's grades in the format Moodle, Canvas or Gradescope imports.
+"""Write the class's grades in the file Moodle, Canvas or Gradescope imports: complete, or loud.
 
-    python -m autograder export --to moodle|canvas|gradescope-csv GRADES_DIR [--roster CSV]
-        [--out DIR] [--identity email|username|idnumber] [--item NAME]
+    python -m autograder export --to moodle|moodle-gradebook|canvas|gradescope-csv GRADES_DIR
+        [--roster FILE] [--out DIR] [--identity email|username|idnumber] [--item NAME]
         [--not-graded empty|total] [--missing empty|zero]
 
-Reads ``GRADES_DIR/grades.csv`` (``submission,total,possible,status,<question ids...>``), and
-``GRADES_DIR/gradebook.csv`` when ``merge-report`` wrote it (then the grade is ``final`` out of
-``possible + report_possible``). Identities (names, emails, LMS ids) come from
-``GRADES_DIR/handins.csv`` (written from ``handins.discover``) and from ``--roster``; roster students
-with no row in grades.csv are exported as ``missing``. Writes into ``--out`` (default
-``GRADES_DIR/export``):
+Reads ``GRADES_DIR/grades.csv`` (``gradebook.csv`` when ``merge-report`` wrote it: the grade is then
+``final``, out of ``possible + report_possible``), the identities of ``GRADES_DIR/handins.csv``
+(one row per student, written by ``grade``) and ``--roster`` (any roster ``grade`` reads: the LMS's own
+export, or the kit's CSV). Writes into ``--out`` (default ``GRADES_DIR/export``):
 
-- ``moodle``: ``moodle_grades.csv`` for Grades > Import > CSV file (an identity column, the grade,
-  a feedback text) and ``moodle_feedback_files.zip`` for the assignment's "Upload multiple feedback
-  files in a zip" (each student's report.html, in the folder Moodle expects);
-- ``canvas``: ``canvas_grades.csv`` for Grades > Import (Student, ID, SIS User ID, SIS Login ID,
-  Section, the assignment, and a Points Possible row);
+- ``moodle`` (the default for Moodle): ``moodle_grading_worksheet.csv``, the file the assignment's
+  "Upload a file with grades" takes (the offline grading worksheet, mod/assign/feedback/offline),
+  each student identified by their participant id (``Participant 1234567``); and
+  ``moodle_feedback_files.zip`` for "Upload multiple feedback files in a zip";
+- ``moodle-gradebook``: ``moodle_grades.csv`` for the course's Grades > Import > CSV file (an identity
+  column, the grade, a feedback text), and the same feedback zip;
+- ``canvas``: ``canvas_grades.csv`` for Grades > Import (Student, ID = the Canvas user id, SIS User
+  ID, SIS Login ID, Section, the assignment, and a Points Possible row);
 - ``gradescope-csv``: ``gradescope_scores.csv`` (Name, SID, Email, Total Score, Max Points, Status).
 
-Every file is UTF-8 without a byte-order mark, comma-separated, numbers with a decimal point and at
-most 2 decimals. A student whose status is not ``graded`` gets an empty cell unless
-``--not-graded total``; a student with no hand-in gets an empty cell unless ``--missing zero``:
-in each system an empty cell means "no grade", never 0 (see the writers). Students the system
-could not identify are left out of the file (Moodle refuses a whole import for one unknown user)
-and listed in ``<system>-notes.txt`` with the empty cells.
+Every file goes through the kit's one CSV writer (autograder.csvfile: no cell a spreadsheet runs),
+UTF-8 without a byte-order mark, comma-separated, numbers with a decimal point and at most 2 decimals.
+
+A student without a grade (a status other than ``graded`` unless ``--not-graded total``; no hand-in
+unless ``--missing zero``; several notebooks and no ``--pick``; a report not merged yet) gets an empty
+cell, which each LMS reads as "no grade", never a 0, and no feedback (no text, no file: Moodle tells
+a student each time their feedback changes). A student with a grade whom the file cannot identify
+(no participant id, Canvas id, email or SID) is "left out": the command then exits 1 and names each
+one; the file holds everyone else. The notes file (``<system>-notes.txt``) lists who is left out and
+why, and each empty grade.
 """
 from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import io
 import math
 import sys
 import zipfile
-from dataclasses import dataclass, field
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .csvfile import restore, write_csv
 from .files import atomic_open
-from .pipeline.discover import HANDINS_CSV, HandinsError, load_roster, safe_id
+from .handins import (HANDINS_CSV, LMS_OF_ROSTER, LMS_OF_SOURCE, Handin, HandinsError, RosterEntry, apply_roster,
+                      load_roster)
 
-SYSTEMS = ("moodle", "canvas", "gradescope-csv")
+SYSTEMS = ("moodle", "moodle-gradebook", "canvas", "gradescope-csv")
 MOODLE_IDENTITIES = {"email": "Email address", "username": "Username", "idnumber": "ID number"}
 # Moodle refuses grades above $CFG->gradepointmax (100 unless "unlimited grades" is on):
-# grade/import/csv/classes/load_data.php, insert_grade_record.
+# grade/import/csv/classes/load_data.php, insert_grade_record; and its worksheet upload skips a grade
+# above the assignment's maximum grade (assign_feedback_offline::process_import_grades, "Out of range").
 MOODLE_GRADEPOINTMAX = 100.0
+# The column names Moodle's worksheet upload looks for (assignfeedback_offline_grade_importer::init):
+# get_string('recordid', 'assign'), get_string('gradenoun'), get_string('lastmodifiedgrade', 'assign'),
+# and each feedback plugin's editor field by its description (the comments plugin's 'Feedback comments').
+MOODLE_WORKSHEET_HEADER = ["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum grade",
+                           "Grade can be changed", "Last modified (grade)", "Feedback comments"]
+MOODLE_PARTICIPANT = "Participant "  # get_string('hiddenuser', 'assign'): the importer strips it
+EXIT_LEFT_OUT = 1
 
 
 class ExportError(ValueError):
@@ -52,7 +69,9 @@ class ExportError(ValueError):
 
 @dataclass
 class Student:
-    """One gradebook row with what the LMS needs. score None: no grade to export (why in note)."""
+    """One student with what the LMS needs. score None: no grade to export (why in note).
+    lms: the LMS whose id lms_id is ("moodle": participant id, "canvas": user id, "gradescope": SID;
+    "" when a roster gave it without saying)."""
     id: str
     status: str
     score: float | None
@@ -61,12 +80,22 @@ class Student:
     name: str = ""
     email: str = ""
     lms_id: str = ""
+    lms: str = ""
     username: str = ""
     idnumber: str = ""
     section: str = ""
     source: str = ""
     note: str = ""
     report: Path | None = None
+    late_penalty: float = 0.0
+
+    @property
+    def person(self):
+        return f"{self.name} ({self.id})" if self.name and self.name != self.id else self.id
+
+    def lms_id_of(self, lms):
+        """The id `lms` knows this student by, or ''."""
+        return self.lms_id if self.lms_id and self.lms in (lms, "") else ""
 
 
 def number(x):
@@ -92,7 +121,7 @@ def _read_csv(path, what, required):
     missing = [c for c in required if c not in header]
     if missing:
         raise ExportError(f"{what} {path}: missing column(s) {', '.join(missing)}")
-    return header, [(line, dict(zip(header, [c.strip() for c in r]))) for line, r in rows[1:]]
+    return header, [(line, dict(zip(header, [restore(c.strip()) for c in r]))) for line, r in rows[1:]]
 
 
 def _float(value, path, line, column, allow_empty=False):
@@ -107,33 +136,25 @@ def _float(value, path, line, column, allow_empty=False):
     return x
 
 
-IDENTITY_FIELDS = ("name", "email", "lms_id", "username", "idnumber", "section", "source")
+NOT_QUESTIONS = {"report_total", "late", "late_penalty"}
 
 
 def load_class(grades_dir, roster=None, not_graded="empty", missing="empty"):
-    """The class as [Student], in gradebook order then missing roster students.
+    """(the class as [Student] in gradebook order, then the roster's students with no row; the Roster
+    or None).
 
-    grades_dir: the folder `grade` wrote; roster: None or a roster CSV path (see
-    handins.load_roster); not_graded: "empty" or "total" for rows whose status is not `graded`;
-    missing: "empty" or "zero" for roster students with no hand-in. Raises ExportError."""
+    grades_dir: the folder `grade` wrote; roster: None or a roster file (handins.load_roster);
+    not_graded: "empty" or "total" for rows whose status is not `graded`; missing: "empty" or "zero"
+    for students with no hand-in. Raises ExportError."""
     grades_dir = Path(grades_dir)
     merged = grades_dir / "gradebook.csv"
     use_final = merged.is_file()
     source = merged if use_final else grades_dir / "grades.csv"
     required = ["submission", "total", "possible", "status"] + (["final", "report_possible"] if use_final else [])
     header, rows = _read_csv(source, "the gradebook", required)
-    question_ids = [c for c in header if c not in set(required) | {"report_total"}]
-    people = _identities(grades_dir, roster)
-    index = {}
-    for key in ("id", "lms_id", "email"):  # a submission id may be an LMS id (Moodle, Canvas)
-        for person in people:
-            value = person[key].casefold()
-            if value:
-                index.setdefault(value, person)
-    for person in people:
-        for alias in person.get("aliases", []):
-            index.setdefault(alias.casefold(), person)
-    students, seen, used = [], set(), set()
+    question_ids = [c for c in header if c not in set(required) | NOT_QUESTIONS]
+    people, entries = _identities(grades_dir, roster)
+    students, seen = [], set()
     for line, row in rows:
         sid = row["submission"]
         if not sid or sid in seen:
@@ -148,25 +169,35 @@ def load_class(grades_dir, roster=None, not_graded="empty", missing="empty"):
             if score is None:
                 note = "the report is not graded yet (merge-report left final empty)"
         status = row["status"] or "graded"
-        if status != "graded" and not_graded == "empty" and score is not None:
+        if status == "missing":
+            score = 0.0 if missing == "zero" else None
+            note = "" if score is not None else "no hand-in (export with --missing zero to give 0)"
+        elif status == "ambiguous":
+            score, note = None, "several files handed in: grade again with --pick FILE"
+        elif status != "graded" and not_graded == "empty" and score is not None:
             score, note = None, f"status {status}: check it, then export with --not-graded total"
         report = grades_dir / sid / "report.html"
-        person = index.get(sid.casefold())
-        if person is not None:
-            used.add(id(person))
-        students.append(Student(sid, status, score, possible,
-                                {q: row.get(q, "") for q in question_ids}, note=note,
-                                report=report if report.is_file() and not report.is_symlink() else None,
-                                **{k: (person or {}).get(k, "") for k in IDENTITY_FIELDS}))
+        person, lms = people.pop(sid, None) or (Handin(sid, None, "", ""), "")
+        students.append(Student(sid, status, score, possible, {q: row.get(q, "") for q in question_ids},
+                                note=note, report=report if report.is_file() and not report.is_symlink() else None,
+                                late_penalty=_float(row.get("late_penalty") or "0", source, line, "late_penalty"),
+                                **_identity(person, lms)))
     possible = max((s.possible for s in students), default=_default_possible(use_final))
-    for person in people:  # on the roster, no hand-in
-        if id(person) in used or not person["roster"]:
-            continue
-        score = 0.0 if missing == "zero" else None
-        note = "" if score is not None else "no hand-in (export with --missing zero to give 0)"
-        students.append(Student(person["id"], "missing", score, possible, note=note,
-                                 **{k: person.get(k, "") for k in IDENTITY_FIELDS}))
-    return students
+    for person, lms in people.values():  # in handins.csv or on the roster, no row in the gradebook
+        if person.status == "missing":
+            score = 0.0 if missing == "zero" else None
+            note = "" if score is not None else "no hand-in (export with --missing zero to give 0)"
+        else:
+            score, note = None, f"in {HANDINS_CSV} but not in the gradebook: grade the class again"
+        students.append(Student(person.id, person.status, score, possible, note=note, **_identity(person, lms)))
+    return students, entries
+
+
+def _identity(person, lms):
+    r = person.roster
+    return {"name": person.name, "email": person.email, "lms_id": person.lms_id, "lms": lms,
+            "username": getattr(r, "username", ""), "idnumber": getattr(r, "idnumber", ""),
+            "section": getattr(r, "section", ""), "source": person.source}
 
 
 def _default_possible(use_final):
@@ -177,36 +208,49 @@ def _default_possible(use_final):
 
 
 def _identities(grades_dir, roster):
-    """[{id, name, email, lms_id, username, idnumber, section, source, roster}] from handins.csv
-    (written from handins.discover) and the roster; roster: True for students who must have a
-    row (everyone on a roster)."""
-    people = []
+    """({id: (Handin, lms)} of handins.csv with --roster's identities applied, the Roster or None). A
+    roster student with no row in handins.csv is a `missing` Handin; lms: the LMS its lms_id is of."""
+    rows, lms = [], {}
     handins_csv = grades_dir / HANDINS_CSV
     if handins_csv.is_file():
-        _, rows = _read_csv(handins_csv, "the hand-ins list", ["id"])
-        for _, row in rows:
-            people.append({"id": row["id"], **{k: row.get(k, "") for k in IDENTITY_FIELDS},
-                           "roster": row.get("source") == "roster"})
-    if roster is None:
-        return people
-    try:
-        entries = load_roster(roster)
-    except HandinsError as e:
-        raise ExportError(str(e)) from None
-    for r in entries:
-        person = next((p for p in people for key in ("id", "lms_id", "email")
-                       if getattr(r, key) and p[key].casefold() == getattr(r, key).casefold()), None)
-        if person is None:
-            person = {"id": safe_id(r.id or r.email or r.lms_id), **{k: "" for k in IDENTITY_FIELDS},
-                      "source": "roster"}
-            people.append(person)
-        person["roster"] = True
-        for key in ("name", "email", "lms_id", "username", "idnumber", "section"):
-            if getattr(r, key):
-                person[key] = getattr(r, key)
-        if r.id and person["id"] != safe_id(r.id):  # matched by lms_id or email: keep both ids findable
-            person.setdefault("aliases", []).append(r.id)
-    return people
+        _, records = _read_csv(handins_csv, "the hand-ins list", ["id"])
+        for _, row in records:
+            source = row.get("source", "")
+            extra = RosterEntry(**{k: row.get(k, "") for k in ("username", "idnumber", "section")})
+            status = row.get("status") or ("missing" if source == "roster" else "handin")
+            rows.append(Handin(row["id"], None, source, "handins.csv", name=row.get("name", ""),
+                               email=row.get("email", ""), lms_id=row.get("lms_id", ""), roster=extra, status=status))
+            lms[row["id"]] = row.get("lms") or LMS_OF_SOURCE.get(source, "")
+    entries = None
+    if roster is not None:
+        try:
+            entries = load_roster(roster)
+        except HandinsError as e:
+            raise ExportError(str(e)) from None
+        before = {r.id: r for r in rows}
+        rows, _, _ = apply_roster(rows, entries, [], [], keep_ids=True)
+        own = {id(e) for e in entries}
+        lines = defaultdict(list)
+        for r in rows:
+            if id(r.roster) in own:
+                lines[r.roster.line].append(r.id)
+        doubles = [ids for ids in lines.values() if len(ids) > 1]
+        if doubles:
+            raise ExportError("the roster has one line for several rows of the gradebook ("
+                              + "; ".join(", ".join(ids) for ids in doubles)
+                              + "): grade the class again with this roster, so that each student is one row")
+        merged = []
+        for r in rows:
+            old = before.get(r.id)
+            if id(r.roster) in own:
+                if r.roster.lms_id:
+                    lms[r.id] = LMS_OF_ROSTER.get(entries.format, "")
+                if old is not None and old.roster is not None:  # what handins.csv knew and the roster does not say
+                    r = replace(r, roster=replace(r.roster, **{k: getattr(r.roster, k) or getattr(old.roster, k)
+                                                               for k in ("username", "idnumber", "section")}))
+            merged.append(r)
+        rows = merged
+    return {r.id: (r, lms.get(r.id, "")) for r in rows}, entries
 
 
 def _question_points():
@@ -216,10 +260,10 @@ def _question_points():
 
 
 def feedback_text(student, item):
-    """The feedback cell: the grade and each question's points, in one line (no student content)."""
+    """The feedback cell: the grade and each question's points, in one line (no student content);
+    empty for a student without a grade (an LMS tells the student whenever their feedback changes)."""
     if student.score is None:
-        return (f"{item}: no grade yet ({student.status})." if student.status != "missing"
-                else f"{item}: no hand-in received.")
+        return ""
     points = _question_points()
     parts = [f"{q} {number(v)}/{number(points[q])}" for q, v in student.questions.items()
              if v != "" and q in points and _is_number(v)]
@@ -228,6 +272,8 @@ def feedback_text(student, item):
         text += f" Status: {student.status}."
     if parts:
         text += " Per question: " + ", ".join(parts) + "."
+    if student.late_penalty:
+        text += f" Late: {number(student.late_penalty)} points off (the late policy)."
     if student.report:
         text += " The details are in the attached report.html."
     return text
@@ -244,49 +290,102 @@ def _is_number(value):
 class Written:
     files: list = field(default_factory=list)
     rows: int = 0
-    left_out: list = field(default_factory=list)  # (student id, why)
-    empty: list = field(default_factory=list)  # (student id, why)
+    left_out: list = field(default_factory=list)  # (student, why): students with a grade not in the file
+    not_listed: list = field(default_factory=list)  # (student, why): students without a grade, not in the file
+    empty: list = field(default_factory=list)  # (student, why): in the file with an empty grade
     warnings: list = field(default_factory=list)
 
 
-def _write_csv(path, header, rows):
-    with atomic_open(path, newline="") as f:
-        w = csv.writer(f, lineterminator="\r\n")  # RFC 4180 line ends: every importer reads them
-        w.writerow(header)
-        w.writerows(rows)
+def _place(student, key, result, why):
+    """Whether the student can go in the file (key: what identifies them there); else recorded."""
+    if key:
+        return True
+    (result.left_out if student.score is not None else result.not_listed).append((student, why))
+    return False
 
 
 def _cell(student, result):
     if student.score is None:
-        result.empty.append((student.id, student.note or "no grade"))
+        result.empty.append((student, student.note or "no grade"))
         return ""
     return number(student.score)
 
 
-def write_moodle(students, out, identity="email", item="TP1-ab"):
+def moodle_time(when):
+    """`Last modified (grade)` as the worksheet upload reads it (PHP's strtotime: ISO 8601 with its
+    zone)."""
+    return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def write_moodle_worksheet(students, out, item="TP1-ab", maximum=None, now=None):
+    """Moodle: the assignment's offline grading worksheet, for View all submissions > Grading action
+    "Upload a file with grades" (mod/assign/feedback/offline: importgradeslib.php reads the
+    `Identifier`, `Grade` and `Last modified (grade)` columns, and each feedback plugin's column by its
+    name; locallib.php process_import_grades applies them).
+
+    Identifier: `Participant <participant id>` (the importer strips get_string('hiddenuser') and
+    looks the number up with get_user_id_for_uniqueid); rows it cannot look up are skipped without a
+    word, so a student without a participant id is left out here, loudly. Grade: empty means no
+    grade (the importer skips '' and negative grades), and a grade above the assignment's maximum
+    is skipped too: with the maximum known (Moodle's own worksheet as the roster) such a student is
+    left out; without it, grades above 100 are warned about. Last modified (grade): the export's
+    time; Moodle skips a row whose grade was changed in Moodle after it, unless "Allow updating
+    records that have been modified more recently in Moodle than in the spreadsheet" is ticked.
+    Feedback comments: the one-line feedback, empty without a grade (a changed feedback notifies
+    the student)."""
+    result = Written()
+    now = now or dt.datetime.now(dt.timezone.utc)
+    rows = []
+    for s in students:
+        pid = s.lms_id_of("moodle")
+        if not _place(s, pid.isdigit() and pid, result, "no Moodle participant id: give Moodle's grading "
+                      "worksheet as --roster (its Identifier column), or grade Moodle's own download"):
+            continue
+        cell = _cell(s, result)
+        limit = maximum if maximum is not None else MOODLE_GRADEPOINTMAX
+        if s.score is not None and s.score > limit + 1e-9:
+            if maximum is not None:
+                result.left_out.append((s, f"{number(s.score)} is above the assignment's maximum grade "
+                                           f"{number(maximum)} (Moodle would skip it): raise the maximum grade"))
+                continue
+            result.warnings.append(f"{s.person}: {number(s.score)} is above 100: Moodle skips a grade above the "
+                                   "assignment's maximum grade; set it to at least "
+                                   f"{number(s.possible)} before the upload")
+        rows.append([MOODLE_PARTICIPANT + pid, s.name, s.email, s.status, cell,
+                     number(maximum if maximum is not None else s.possible), "Yes", moodle_time(now),
+                     feedback_text(s, item)])
+    path = write_csv(out / "moodle_grading_worksheet.csv", MOODLE_WORKSHEET_HEADER, rows, line_end="\r\n")
+    result.files.append(path)
+    result.rows = len(rows)
+    result.files.append(_moodle_feedback_zip(students, out, result))
+    return result
+
+
+def write_moodle_gradebook(students, out, identity="email", item="TP1-ab"):
     """Moodle: Grades > Import > CSV file, and the assignment's feedback files zip.
 
     The import maps one CSV column to a user field (email address, username or ID number:
     grade/import/csv/classes/load_data.php, map_user_data_with_value) and aborts the whole import
     when a value matches no user, so students without that identity are left out. An empty grade
     means "no grade" there (`''` and `'-'` are read as null), not 0. Moodle reads the decimal
-    point (unformat_float) and UTF-8; encoding and separator are chosen in the import form."""
+    point (unformat_float) and UTF-8; encoding and separator are chosen in the import form. A grade
+    imported this way overrides the assignment's: the assignment's grading page can no longer change
+    it (docs.moodle.org, Grade import)."""
     result = Written()
     header = MOODLE_IDENTITIES[identity]
     rows = []
     for s in students:
         key = getattr(s, identity)
-        if not key:
-            result.left_out.append((s.id, f"no {header.lower()} (give it in the roster)"))
+        if not _place(s, key, result, f"no {header.lower()} (give it in the roster)"):
             continue
         cell = _cell(s, result)
         if s.score is not None and s.score > MOODLE_GRADEPOINTMAX:
-            result.warnings.append(f"{s.id}: {number(s.score)} is above {number(MOODLE_GRADEPOINTMAX)}, "
+            result.warnings.append(f"{s.person}: {number(s.score)} is above {number(MOODLE_GRADEPOINTMAX)}, "
                                    "Moodle's default largest grade: raise the grade item's maximum "
                                    "and allow unlimited grades, or the import is refused")
         rows.append([key, s.name, cell, feedback_text(s, item)])
-    path = out / "moodle_grades.csv"
-    _write_csv(path, [header, "Full name", item, f"{item} feedback"], rows)
+    path = write_csv(out / "moodle_grades.csv", [header, "Full name", item, f"{item} feedback"], rows,
+                     line_end="\r\n")
     result.files.append(path)
     result.rows = len(rows)
     result.files.append(_moodle_feedback_zip(students, out, result))
@@ -294,53 +393,56 @@ def write_moodle(students, out, identity="email", item="TP1-ab"):
 
 
 def _moodle_feedback_zip(students, out, result):
-    """moodle_feedback_files.zip: `<full name>_<participant id>_assignfeedback_file_/report.html`.
+    """moodle_feedback_files.zip: `<full name>_<participant id>_assignfeedback_file_/report.html`, for
+    the students with a grade only, one each.
 
     Moodle's feedback zip import (mod/assign/feedback/file/importziplib.php,
     is_valid_filename_for_import) splits each folder name on `_` into
     fullname_participantid_plugintype_pluginname[_...] and matches the participant id, so the
     name must hold no `_` (Moodle's own download replaces them by spaces) and the id must be the
-    participant id of the assignment (the id read from its download, or the roster's lms_id). The
-    trailing `_` keeps Moodle releases before 4.1, which required five parts, reading it."""
+    participant id of the assignment. The trailing `_` keeps Moodle releases before 4.1, which
+    required five parts, reading it. Each imported file notifies its student."""
     path = out / "moodle_feedback_files.zip"
-    count = 0
+    done = set()
     with atomic_open(path, "wb") as f:
         with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as zf:
             for s in students:
-                if s.report is None:
+                if s.report is None or s.score is None:
                     continue
-                pid = s.lms_id if s.lms_id.isdigit() else ""
-                if not pid:
-                    result.warnings.append(f"{s.id}: no Moodle participant id (lms_id), its "
-                                           "report.html is not in the feedback zip")
+                pid = s.lms_id_of("moodle")
+                if not pid.isdigit():
+                    result.warnings.append(f"{s.person}: no Moodle participant id: their report.html is not in "
+                                           "the feedback zip")
                     continue
+                if pid in done:
+                    continue
+                done.add(pid)
                 name = " ".join((s.name or "Participant").replace("_", " ").replace("/", " ").split())
                 zf.write(s.report, f"{name}_{pid}_assignfeedback_file_/report.html")
-                count += 1
-    result.warnings.append(f"moodle_feedback_files.zip holds {count} report(s)")
+    result.warnings.append(f"moodle_feedback_files.zip holds {len(done)} report(s)")
     return path
 
 
 def write_canvas(students, out, item="TP1-ab"):
     """Canvas: Grades > Import. The importer (app/models/gradebook_importer.rb) wants a header
-    `Student, ID, [SIS User ID, SIS Login ID,] Section, <assignments...>`, reads an optional
-    `Points Possible` row (the points of an assignment it creates), finds each student by ID (the
-    Canvas user id), then SIS User ID, then SIS Login ID, then name, and matches an assignment
-    column `Name (assignment id)` by id, else by name, else creates it. Blank and `-` mean no
-    score (no_score?), so a student without a grade stays ungraded rather than getting 0.
-    Students with none of ID, SIS User ID, SIS Login ID are left out: matching by name alone can
-    pick the wrong student."""
+    `Student, ID, [SIS User ID, SIS Login ID,] Section, <assignments...>`, skips a row whose first
+    cell holds `Points Possible` (and takes the points of an assignment it creates from it), finds
+    each student by ID (the Canvas user id), then SIS User ID, then SIS Login ID, then name, and
+    matches an assignment column `Name (assignment id)` by id, else by name, else creates it. Blank
+    and `-` mean no score (no_score?), so a student without a grade stays ungraded rather than
+    getting 0. Students with none of ID, SIS User ID, SIS Login ID are left out: matching by name
+    alone can pick the wrong student."""
     result = Written()
     possible = max((s.possible for s in students), default=0.0)
     rows = [["Points Possible", "", "", "", "", number(possible)]]
     for s in students:
-        if not (s.lms_id or s.idnumber or s.username):
-            result.left_out.append((s.id, "no Canvas user id, SIS User ID nor SIS Login ID "
-                                          "(give lms_id, idnumber or username in the roster)"))
+        uid = s.lms_id_of("canvas")
+        if not _place(s, uid or s.idnumber or s.username, result,
+                      "no Canvas user id, SIS User ID nor SIS Login ID (give Canvas's gradebook export as --roster)"):
             continue
-        rows.append([s.name or s.id, s.lms_id, s.idnumber, s.username, s.section, _cell(s, result)])
-    path = out / "canvas_grades.csv"
-    _write_csv(path, ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", item], rows)
+        rows.append([s.name or s.id, uid, s.idnumber, s.username, s.section, _cell(s, result)])
+    path = write_csv(out / "canvas_grades.csv", ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", item],
+                     rows, line_end="\r\n")
     result.files.append(path)
     result.rows = len(rows) - 1
     return result
@@ -354,15 +456,14 @@ def write_gradescope(students, out):
     result = Written()
     rows = []
     for s in students:
-        sid = s.idnumber or s.lms_id
-        if not (s.email or sid):
-            result.left_out.append((s.id, "no email nor SID (give email or idnumber in the roster)"))
+        sid = s.idnumber or s.lms_id_of("gradescope")
+        if not _place(s, s.email or sid, result, "no email nor SID (give Gradescope's roster as --roster)"):
             continue
         cell = _cell(s, result)
         status = "Missing" if s.status == "missing" else ("Graded" if cell else "Ungraded")
         rows.append([s.name, sid, s.email, cell, number(s.possible), status])
-    path = out / "gradescope_scores.csv"
-    _write_csv(path, ["Name", "SID", "Email", "Total Score", "Max Points", "Status"], rows)
+    path = write_csv(out / "gradescope_scores.csv", ["Name", "SID", "Email", "Total Score", "Max Points", "Status"],
+                     rows, line_end="\r\n")
     result.files.append(path)
     result.rows = len(rows)
     return result
@@ -370,36 +471,45 @@ def write_gradescope(students, out):
 
 def export(grades_dir, to, out=None, roster=None, identity="email", item="TP1-ab",
            not_graded="empty", missing="empty"):
-    """Write the files for `to` (one of SYSTEMS); returns Written. Raises ExportError."""
+    """Write the files for `to` (one of SYSTEMS); returns Written (its left_out: the students with a
+    grade that the file could not hold). Raises ExportError."""
     if to not in SYSTEMS:
         raise ExportError(f"--to must be one of {', '.join(SYSTEMS)}, not {to!r}")
     grades_dir = Path(grades_dir)
     if not grades_dir.is_dir():
         raise ExportError(f"{grades_dir} is not a folder (give the folder `grade --out` wrote)")
     out = Path(out) if out is not None else grades_dir / "export"
-    students = load_class(grades_dir, roster, not_graded=not_graded, missing=missing)
+    students, entries = load_class(grades_dir, roster, not_graded=not_graded, missing=missing)
     out.mkdir(parents=True, exist_ok=True)
     if to == "moodle":
-        result = write_moodle(students, out, identity=identity, item=item)
+        maximum = getattr(entries, "maximum", None)
+        result = write_moodle_worksheet(students, out, item=item, maximum=maximum)
+    elif to == "moodle-gradebook":
+        result = write_moodle_gradebook(students, out, identity=identity, item=item)
     elif to == "canvas":
         result = write_canvas(students, out, item=item)
     else:
         result = write_gradescope(students, out)
-    notes = out / f"{to}-notes.txt"
-    lines = [f"{len(result.left_out)} student(s) left out of the file:"]
-    lines += [f"  {sid}: {why}" for sid, why in result.left_out]
-    lines += [f"{len(result.empty)} empty grade(s):"] + [f"  {sid}: {why}" for sid, why in result.empty]
+    lines = [f"{len(result.left_out)} student(s) with a grade left out of the file (fix, then export again):"]
+    lines += [f"  {s.person}: {why}" for s, why in result.left_out]
+    lines += [f"{len(result.not_listed)} student(s) without a grade, not in the file:"]
+    lines += [f"  {s.person}: {why}" for s, why in result.not_listed]
+    lines += [f"{len(result.empty)} empty grade(s):"] + [f"  {s.person}: {why}" for s, why in result.empty]
     lines += result.warnings
-    notes.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    notes = out / f"{to}-notes.txt"
+    with atomic_open(notes) as f:
+        f.write("\n".join(lines) + "\n")
     result.files.append(notes)
     return result
 
 
 HOW_TO_IMPORT = {
-    "moodle": "Moodle: course > Grades > Import > CSV file (map the identity column under "
-              "\"Identify user by\", the grade to the assignment, the feedback to \"Feedback for\" it); "
-              "feedback files: the assignment > View all submissions > Grading action \"Upload "
-              "multiple feedback files in a zip\"",
+    "moodle": "Moodle: the assignment > View all submissions > Grading action \"Upload a file with grades\" "
+              "(moodle_grading_worksheet.csv; check the preview), then \"Upload multiple feedback files in a zip\" "
+              "(moodle_feedback_files.zip). Each student whose grade or feedback changes is notified",
+    "moodle-gradebook": "Moodle: course > Grades > Import > CSV file (map the identity column under \"Identify "
+                        "user by\", the grade to the assignment, the feedback to \"Feedback for\" it); the grades "
+                        "then override the assignment's, which can no longer change them",
     "canvas": "Canvas: course > Grades > Import, then check the preview",
     "gradescope-csv": "Gradescope: the assignment's score upload (map Email or SID, and Total Score)",
 }
@@ -408,31 +518,35 @@ HOW_TO_IMPORT = {
 def _parser():
     p = argparse.ArgumentParser(prog="python -m autograder export",
                                 description="Write the grades in the format an LMS imports.")
-    p.add_argument("--to", required=True, choices=SYSTEMS)
+    p.add_argument("--to", required=True, choices=SYSTEMS,
+                   help="moodle: the assignment's grading worksheet (Upload a file with grades); moodle-gradebook: "
+                        "the course gradebook's CSV import; canvas; gradescope-csv")
     p.add_argument("grades_dir", metavar="GRADES_DIR", type=Path,
                    help="the folder `python -m autograder grade --out` wrote")
-    p.add_argument("--roster", type=Path, help="a roster CSV: id, name, email, lms_id, "
-                                               "username, idnumber, section")
+    p.add_argument("--roster", type=Path, help="the class's roster: the LMS's own file (Moodle's grading worksheet "
+                                               "or gradebook export, Canvas's gradebook export, Gradescope's roster) "
+                                               "or a CSV with id, name, email, lms_id, username, idnumber, section")
     p.add_argument("--out", type=Path, help="where to write (default GRADES_DIR/export)")
     p.add_argument("--identity", choices=sorted(MOODLE_IDENTITIES),
-                   help="moodle only: the user field that identifies students (default email)")
+                   help="moodle-gradebook only: the user field that identifies students (default email)")
     p.add_argument("--item", default="TP1-ab", help="the grade item / assignment column name "
                    "(Canvas: `Name (assignment id)` picks an existing assignment)")
     p.add_argument("--not-graded", choices=("empty", "total"), default="empty",
                    help="rows whose status is not `graded`: empty cell (default) or the points given")
     p.add_argument("--missing", choices=("empty", "zero"), default="empty",
-                   help="roster students with no hand-in: empty cell (default) or 0")
+                   help="students with no hand-in: empty cell (default) or 0")
     return p
 
 
 def main(argv=None):
-    """`export` subcommand: 0 when written, 2 on a usage error or an input it cannot read."""
+    """`export` subcommand: 0 when every student with a grade is in the file; 1 when some are left out
+    (the file holds the others; each one is named); 2 on a usage error or an input it cannot read."""
     try:
         args = _parser().parse_args(argv)
     except SystemExit as e:
         return e.code if isinstance(e.code, int) else 2
-    if args.identity and args.to != "moodle":
-        print("export: error: --identity applies to --to moodle only", file=sys.stderr)
+    if args.identity and args.to != "moodle-gradebook":
+        print("export: error: --identity applies to --to moodle-gradebook only", file=sys.stderr)
         return 2
     try:
         result = export(args.grades_dir, args.to, out=args.out, roster=args.roster,
@@ -445,7 +559,14 @@ def main(argv=None):
         print(f"export: error: cannot write: {e.strerror or e}", file=sys.stderr)
         return 2
     print(f"wrote {', '.join(str(f) for f in result.files)}: {result.rows} student(s), "
-          f"{len(result.empty)} empty grade(s), {len(result.left_out)} left out (see the notes file)")
+          f"{len(result.empty)} empty grade(s), {len(result.not_listed)} without a grade not listed")
+    for warning in result.warnings:
+        print(f"export: warning: {warning}", file=sys.stderr)
+    if result.left_out:
+        print(f"export: error: {len(result.left_out)} student(s) with a grade are not in the file:", file=sys.stderr)
+        for s, why in result.left_out:
+            print(f"  {s.person}: {why}", file=sys.stderr)
+        return EXIT_LEFT_OUT
     print(f"import it: {HOW_TO_IMPORT[args.to]}")
     return 0
 

@@ -22,8 +22,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import config
-from .pipeline import discover as handins
+from . import config, handins, late
 from .pipeline import grade_one, sandbox
 from .pipeline.inputs import grading_inputs
 from .pipeline.read import submission_id
@@ -48,11 +47,19 @@ def single_threaded_maths():
 @dataclass
 class Item:
     """One row of the gradebook to make: a student id and the file to grade (None: a row that
-    says why there is nothing to grade, with `status` and `detail`)."""
+    says why there is nothing to grade, with `status` and `detail`); the student's name, and whether
+    the LMS says the hand-in is late (hours_late: how late, when known)."""
     sid: str
     path: Path | None
     status: str = ""
     detail: str = ""
+    name: str = ""
+    late: bool = False
+    hours_late: float | None = None
+
+    def identity(self):
+        """What the student's page says besides the grade: a rerun whose identity changed regrades."""
+        return f"{self.name}\0{self.late}\0{self.hours_late}"
 
 
 def items_of(paths):
@@ -81,7 +88,15 @@ def grade_all(paths, out_dir, jobs=1, allow_unsafe=False, progress=True, use_cac
     lock = threading.Lock()
     done = []
     to_grade = [i for i in items if i.path is not None]
-    keys = {i.sid: cache_key(i.path) for i in to_grade}
+    keys = {i.sid: cache_key(i.path, i.identity()) for i in to_grade}
+    settings = config.load()
+
+    def personal(result, item):
+        """The student's name and the late policy, on the result of their file."""
+        result.name = item.name
+        result.late_penalty, result.late = late.penalty(settings.late_policy, settings.late_percent, result.points,
+                                                        item.late, item.hours_late)
+        return result
     reused = {i.sid: cached_result(i.sid, i.path, out_dir, keys[i.sid]) for i in to_grade} if use_cache else {}
 
     def new_worker():
@@ -95,13 +110,15 @@ def grade_all(paths, out_dir, jobs=1, allow_unsafe=False, progress=True, use_cac
         result = None
         try:
             result = reused.get(item.sid)
-            if result is None:
+            if result is not None:
+                personal(result, item)
+            else:
                 try:
                     worker = workers.get_nowait()
                 except queue.Empty:
                     worker = new_worker()
                 try:
-                    result = grade_one(item.path, worker, item.sid)
+                    result = personal(grade_one(item.path, worker, item.sid), item)
                 finally:
                     workers.put(worker)
                 write_submission(result, out_dir)
@@ -111,7 +128,8 @@ def grade_all(paths, out_dir, jobs=1, allow_unsafe=False, progress=True, use_cac
             with lock:
                 failures.append(f"{item.sid}: {message}\n{traceback.format_exc()}")
             result = zero_result(item.sid, item.path, "crashed", message, "not graded: the grader failed on this "
-                                 "submission (your instructor sees why and will regrade it)", internal_error=True)
+                                 "submission (your instructor sees why and will regrade it)", internal_error=True,
+                                 name=item.name)
             try:
                 write_submission(result, out_dir)
                 remember(result, out_dir, None)
@@ -138,7 +156,7 @@ def grade_all(paths, out_dir, jobs=1, allow_unsafe=False, progress=True, use_cac
     try:
         for item in items:  # rows without a file: a roster student who handed nothing in, an ambiguous hand-in
             if item.path is None:
-                results.append(zero_result(item.sid, "", item.status, item.detail))
+                results.append(zero_result(item.sid, "", item.status, item.detail, name=item.name))
                 try:
                     write_submission(results[-1], out_dir)
                 except Exception as e:  # noqa: BLE001
@@ -152,7 +170,7 @@ def grade_all(paths, out_dir, jobs=1, allow_unsafe=False, progress=True, use_cac
                     item = futures[future]
                     failures.append(f"{item.sid}: {type(e).__name__}: {e}")
                     results.append(zero_result(item.sid, item.path, "crashed", "internal grader error",
-                                               internal_error=True))
+                                               internal_error=True, name=item.name))
     finally:
         bar.close()
         for worker in started:
@@ -169,8 +187,16 @@ def add_arguments(parser):
     parser.add_argument("--id-from", choices=("auto", *handins.LAYOUTS), default="auto",
                         help="where student ids come from: auto (the layout decides), file (file names), folder "
                              "(per-student folders), moodle, canvas, gradescope (their downloads)")
-    parser.add_argument("--roster", type=Path, help="a roster CSV (id, name, email, lms_id): maps ids, and gives a "
-                                                     "row to students who handed nothing in")
+    parser.add_argument("--roster", type=Path,
+                        help="the class's roster: the LMS's own file (Moodle's grading worksheet or gradebook export, "
+                             "Canvas's gradebook export, Gradescope's roster) or a CSV with id, name, email, lms_id; "
+                             "gives names, and a row to students who handed nothing in")
+    parser.add_argument("--pick", type=Path, action="append", default=[], metavar="FILE",
+                        help="for a student who handed in several notebooks: the one to grade (repeat for each "
+                             "such student)")
+    parser.add_argument("--deadline", metavar="WHEN",
+                        help="the due date, with its time zone (2026-11-29T23:59+01:00): a Gradescope export's "
+                             "submission times are compared with it (Canvas marks late hand-ins itself)")
     parser.add_argument("--no-cache", action="store_true", help="regrade even unchanged submissions")
     parser.add_argument("--unsafe-no-isolation", action="store_true",
                         help="grade even without bubblewrap (student code then runs with Landlock, seccomp and "
@@ -181,14 +207,16 @@ def add_arguments(parser):
 
 
 def items_of_discovery(discovery):
-    """The gradebook's rows: each hand-in, each hand-in the kit cannot decide alone, each roster
-    student who handed nothing in."""
-    items = [Item(h.id, Path(h.path)) for h in discovery.handins]
-    for error in discovery.errors:
-        items += [Item(sid, None, "ambiguous", error.message) for sid in error.ids]
-    for entry in discovery.missing:
-        items.append(Item(handins.safe_id(entry.id or entry.email or entry.lms_id), None, "missing",
-                          "no hand-in was found for this roster student"))
+    """The gradebook's rows, one per student: each hand-in; each student whose file the instructor
+    must pick (`ambiguous`); each roster student who handed nothing in (`missing`)."""
+    items = []
+    for s in discovery.students:
+        if s.status == "handin":
+            items.append(Item(s.id, Path(s.path), name=s.name, late=s.late, hours_late=s.hours_late))
+        elif s.status == "ambiguous":
+            items.append(Item(s.id, None, "ambiguous", s.problem, name=s.name))
+        else:
+            items.append(Item(s.id, None, "missing", "no hand-in was found for this roster student", name=s.name))
     return items
 
 
@@ -202,7 +230,8 @@ def run(args):
         print(f"grade: error: {e}", file=sys.stderr)
         return EXIT_MISUSE
     try:
-        discovery = handins.discover(args.paths, args.id_from, args.roster)
+        discovery = handins.discover(args.paths, args.id_from, args.roster, picks=args.pick,
+                                     deadline=args.deadline)
     except handins.HandinsError as e:
         print(f"grade: error: {e}", file=sys.stderr)
         return EXIT_MISUSE

@@ -48,7 +48,7 @@ import warnings
 from pathlib import Path
 
 from .config import POINTS_FILE as POINTS_TOML
-from .files import atomic_open
+from .csvfile import write_csv
 
 ADDED_COLUMNS = ("report_total", "report_possible", "final")
 GRADEBOOK_REQUIRED = ("submission", "total")
@@ -262,10 +262,7 @@ def write_gradebook(rows: list[dict[str, str]], out: Path) -> None:
         fieldnames = ["submission", "total", *ADDED_COLUMNS]
     else:
         fieldnames = list(rows[0])
-    with atomic_open(out, newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=fieldnames, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(out, fieldnames, [[row.get(name, "") for name in fieldnames] for row in rows])
 
 
 def _parser() -> argparse.ArgumentParser:

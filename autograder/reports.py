@@ -122,10 +122,27 @@ def student_figures(result):
     return figures
 
 
+def person(result):
+    """A student as the instructor's pages name them: `Zoé Lefèvre (21004)`, or the id alone."""
+    name = getattr(result, "name", "")
+    return f"{name} ({result.submission})" if name and name != result.submission else result.submission
+
+
+# What the student's page says when there was nothing to grade. The reason the instructor reads
+# (result.detail: which files, what to pass to `grade`) is on the class summary, not here.
+TO_THE_STUDENT = {
+    "missing": "No hand-in of yours was found for this assignment, so there is no grade. If you did hand one "
+               "in, tell your instructor.",
+    "ambiguous": "You handed in several notebooks: your instructor will choose the one to grade. There is no "
+                 "grade until then.",
+}
+
+
 def write_student_report(result, path):
     parts = {q.id: q.part for q in checks.QUESTIONS}
     html = ENV.get_template("report.html.j2").render(
-        r=result, parts=parts, figures=student_figures(result), catalogue=CATALOGUE)
+        r=result, parts=parts, figures=student_figures(result), catalogue=CATALOGUE,
+        to_the_student=TO_THE_STUDENT.get(result.status, ""), who=person(result))
     Path(path).write_text(html, encoding="utf-8")
 
 
@@ -134,18 +151,20 @@ NO_GRADE = ("unreadable", "too_large", "wrong_assignment", "missing", "ambiguous
 
 def summary_data(results):
     graded = [r for r in results if r.status == "graded"]
-    scored = [r for r in results if r.status not in NO_GRADE]  # the mean and median count these only
+    scored = [r for r in results if r.status not in NO_GRADE]  # every statistic counts these only
     possible = max((r.possible for r in results), default=0)
     per_question = []
     for i, qid in enumerate(checks.ORDER):
-        scores = [r.questions[i] for r in results]
+        scores = [r.questions[i] for r in scored]
         full = sum(q.score >= q.max_score - 1e-9 for q in scores)
-        per_question.append({"id": qid, "max": scores[0].max_score if scores else 0,
+        per_question.append({"id": qid, "max": scores[0].max_score if scores else
+                             (results[0].questions[i].max_score if results else 0),
                              "mean": float(np.mean([q.score for q in scores])) if scores else 0.0,
                              "full_rate": full / len(scores) if scores else 0.0})
     counts = collections.Counter(m for r in results for q in r.questions for m in q.mistakes)
     mistakes = [{"id": m, "count": n, "title": CATALOGUE[m].title, "question": CATALOGUE[m].question,
-                 "students": sorted(r.submission for r in results if any(m in q.mistakes for q in r.questions))}
+                 "students": [person(r) for r in sorted(results, key=lambda r: r.submission)
+                              if any(m in q.mistakes for q in r.questions)]}
                 for m, n in counts.most_common()]
     problems = [r for r in results if r.status != "graded"]
     isolation = sorted({r.isolation for r in results if r.isolation}, key=lambda text: not text.startswith("WITHOUT"))
@@ -180,10 +199,11 @@ def write_summary(results, out_dir, similarity=None):
     if similarity is not None:
         from .similarity import render_html
 
-        similarity_html = render_html(similarity)  # escapes every piece of student text itself
+        names = {r.submission: person(r) for r in results}
+        similarity_html = render_html(similarity, names=names)  # escapes every piece of student text itself
     else:
         similarity_html = ""
     html = ENV.get_template("summary.html.j2").render(d=data, results=sorted(results, key=lambda r: r.submission),
                                                       histogram=histogram, pass_rates=pass_rates,
-                                                      similarity=similarity_html)
+                                                      similarity=similarity_html, person=person)
     (Path(out_dir) / "summary.html").write_text(html, encoding="utf-8")

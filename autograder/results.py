@@ -57,10 +57,19 @@ class SubmissionResult:
     internal_error: bool = False  # the grader failed, not the submission: never cached
     cached: bool = False  # read back from an earlier run (the file and the grader are unchanged)
     cells: list = field(default=None, repr=False)  # the notebook's code cells, for the similarity report
+    name: str = ""  # the student's name, when the LMS or the roster gives it
+    late: str = ""  # the late policy's sentence for the student ('' when not late: autograder/late.py)
+    late_penalty: float = 0.0  # the points the late policy takes off the questions' sum
+
+    @property
+    def points(self):
+        """The questions' points, before any late penalty."""
+        return round(sum(q.score for q in self.questions), 2)
 
     @property
     def total(self):
-        return round(sum(q.score for q in self.questions), 2)
+        """The grade: the questions' points less the late penalty."""
+        return round(max(0.0, self.points - self.late_penalty), 2)
 
     @property
     def possible(self):

@@ -27,7 +27,6 @@ The method, in short (docs/similarity.md says why):
 """
 import ast
 import builtins
-import csv
 import math
 import re
 import threading
@@ -668,28 +667,22 @@ def _matched_parts(left, right, df, n, k):
 
 
 def write_csv(report, path):
-    """One row per pair compared, most similar first: a, b, score, flagged, matching parts."""
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["submission_a", "submission_b", "score", "flagged", "matching_parts"])
-        for p in report.pairs:
-            parts = "; ".join(f"{m.left_label} (cell {m.left.cell}, lines {_lines(m.left_lines)}) ~ "
-                              f"{m.right_label} (cell {m.right.cell}, lines {_lines(m.right_lines)})"
-                              for m in p.parts)
-            writer.writerow([_csv_safe(p.a), _csv_safe(p.b), f"{p.score:.3f}", "yes" if p.flagged else "no",
-                             _csv_safe(parts)])
-        for sid, reason in sorted(report.skipped.items()):
-            writer.writerow([_csv_safe(sid), "", "", "skipped", _csv_safe(reason)])
+    """One row per pair compared, most similar first: a, b, score, flagged, matching parts (through
+    the kit's one CSV writer, which neutralises what a spreadsheet would run)."""
+    from .csvfile import write_csv as write_rows
+
+    rows = []
+    for p in report.pairs:
+        parts = "; ".join(f"{m.left_label} (cell {m.left.cell}, lines {_lines(m.left_lines)}) ~ "
+                          f"{m.right_label} (cell {m.right.cell}, lines {_lines(m.right_lines)})"
+                          for m in p.parts)
+        rows.append([p.a, p.b, f"{p.score:.3f}", "yes" if p.flagged else "no", parts])
+    rows += [[sid, "", "", "skipped", reason] for sid, reason in sorted(report.skipped.items())]
+    write_rows(path, ["submission_a", "submission_b", "score", "flagged", "matching_parts"], rows, line_end="\r\n")
 
 
 def _lines(numbers):
     return f"{min(numbers)}-{max(numbers)}" if numbers else "-"
-
-
-def _csv_safe(text):
-    """A spreadsheet cell that is never read as a formula."""
-    text = str(text)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _side(report, sid, span, marked):
@@ -706,9 +699,10 @@ _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent /
                           autoescape=True, trim_blocks=True, lstrip_blocks=True)
 
 
-def render_html(report, max_pairs=50):
+def render_html(report, max_pairs=50, names=None):
     """A self-contained HTML section (its own styles; every piece of student text escaped): the
-    flagged pairs with their matching parts side by side, then the closest unflagged pairs."""
+    flagged pairs with their matching parts side by side, then the closest unflagged pairs.
+    names: {submission id: how to name the student} (e.g. `Zoé Lefèvre (21004)`); default the id."""
     flagged = report.flagged[:max_pairs]
     views = []
     for pair in flagged:
@@ -717,5 +711,6 @@ def render_html(report, max_pairs=50):
              "right": _side(report, pair.b, part.right, part.right_lines)} for part in pair.parts[:8]]})
     closest = [p for p in report.pairs if not p.flagged][:10]
     return _ENV.get_template("similarity.html.j2").render(
-        report=report, views=views, closest=closest, hidden=max(0, len(report.flagged) - len(flagged)))
+        report=report, views=views, closest=closest, hidden=max(0, len(report.flagged) - len(flagged)),
+        who=lambda sid: (names or {}).get(sid, sid))
 

@@ -1,4 +1,4 @@
-"""How long `handins.discover` takes to read a class of 500 in each LMS layout (run by hand:
+"""How long `autograder.handins.discover` takes to read a class of 500 in each LMS layout (run by hand:
 `.venv/bin/python benchmarks/handins_discovery.py`). Builds the layouts in a temporary folder with
 small fake notebooks, a PDF and a .DS_Store per student, then times discover() (best of 3)."""
 import json
@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from autograder.pipeline.discover import discover  # noqa: E402
+from autograder.handins import discover  # noqa: E402
 
 N = 500
 NB = json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []})

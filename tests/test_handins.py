@@ -1,7 +1,7 @@
-"""Reading a class's hand-ins as Moodle, Canvas and Gradescope download them (autograder.pipeline.discover).
+"""Reading a class's hand-ins as Moodle, Canvas and Gradescope download them (autograder.handins).
 
-The layouts are built in tmp_path with the names each system writes (the comments of
-autograder/pipeline/discover.py cite where each naming comes from); the notebooks are small fakes: nothing
+The layouts are built in tmp_path with the names each system writes (the modules of
+autograder/handins/layouts/ cite where each naming comes from); the notebooks are small fakes: nothing
 here grades."""
 import json
 import os
@@ -13,8 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograder.pipeline import discover as handins
-from autograder.pipeline.discover import HandinsError, assignment_mismatch, discover, load_roster, safe_id
+from autograder import handins
+from autograder.handins import HandinsError, discover, load_roster, safe_id
+from autograder.pipeline import assignment
+from autograder.pipeline.assignment import assignment_mismatch
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -117,7 +119,7 @@ def test_per_student_folders_are_read_and_the_right_file_picked(tmp_path):
     assert by_id(d)["dave"].notes == ("2 export zips: graded the newest, tp1_ab_2026_11_30T10_00_00_000000.zip",)
     [error] = d.errors
     assert error.ids == ("erin",)
-    assert error.message == ("folder erin: 2 notebooks (draft.ipynb, final.ipynb): keep one, or name "
+    assert error.message == ("folder erin: 2 notebooks (draft.ipynb, final.ipynb): grade one with --pick FILE, or keep one, or name "
                              "the one to grade tp1_ab.ipynb")
     categories = {(s.path.relative_to(tmp_path).as_posix(), s.category) for s in d.skipped}
     assert categories == {("bob_456/.ipynb_checkpoints", "checkpoints"), ("bob_456/report.pdf", "pdf"),
@@ -207,7 +209,7 @@ def test_canvas_download_ids_are_canvas_user_ids(tmp_path):
     assert ids(d) == ["340934", "340935", "340936"]
     bob = by_id(d)["340935"]
     assert bob.path.name == "durandbob_LATE_340935_208490290_tp1_ab-1.ipynb"  # tp1_ab.ipynb resubmitted
-    assert bob.notes == ("late (Canvas marked the file LATE)",)
+    assert bob.notes == ("late (Canvas marked it late)",) and bob.late
     assert (bob.lms_id, bob.name, bob.source) == ("340935", "durandbob", "canvas")
     assert sorted(s.category for s in d.skipped) == ["not chosen", "pdf"]
 
@@ -360,8 +362,8 @@ def test_roster_with_bom_semicolons_and_accents_maps_moodle_ids(tmp_path):
     assert [r.name for r in d.missing] == ["Zoé Lefèvre"]
     assert [h.id for h in d.unknown] == ["1234569"]
     text = d.summary()
-    assert "1 roster student(s) with no hand-in: 21009" in text
-    assert "1 hand-in(s) from students not in the roster: 1234569" in text
+    assert "1 roster student(s) with no hand-in: Zoé Lefèvre (21009)" in text
+    assert "1 hand-in(s) from students not in the roster: Chloé Petit (1234569)" in text
 
 
 def test_roster_matches_by_id_and_by_email(tmp_path):
@@ -404,9 +406,10 @@ def test_handins_csv_lists_hand_ins_and_missing_students(tmp_path):
     d = discover([tmp_path / "dl"], roster=roster)
     out = d.write_csv(tmp_path / "handins.csv")
     lines = out.read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "id,name,email,lms_id,username,idnumber,section,source,file"
-    assert lines[1].startswith("1234568,Bob Durand,,1234568,,,,moodle,")
-    assert lines[-1] == "21009,Zoé Lefèvre,zoe@uni.example,,,,,roster,"
+    assert lines[0] == ("id,name,email,lms_id,lms,username,idnumber,section,source,status,file,late,hours_late,"
+                        "submitted_at")
+    assert lines[1].startswith("1234568,Bob Durand,,1234568,moodle,,,,moodle,handin,")
+    assert lines[-1] == "21009,Zoé Lefèvre,zoe@uni.example,,,,,,roster,missing,,,,"
 
 
 def test_the_skipped_list_of_a_big_class_is_grouped(tmp_path):
@@ -456,4 +459,4 @@ def test_assignment_mismatch():
 def test_graded_names_follow_the_points_table():
     with open(ROOT / "autograder" / "points.toml", "rb") as f:
         questions = set(tomllib.load(f)["questions"])
-    assert handins.GRADED_NAMES == questions - {"circles_accuracy", "mnist_accuracy"}
+    assert assignment.GRADED_NAMES == questions - {"circles_accuracy", "mnist_accuracy"}

@@ -1,7 +1,7 @@
-"""Grading a class, step by step: discover (the hand-ins, in the layouts LMSs download), read (a
-notebook, and the definitions the sandbox may run), sandbox (the student's code behind walls),
-judge (the records, validated, against the hidden checks), write (each student's results and the
-class's). `autograder.grade` runs these steps for every submission, in parallel, each under a guard."""
+"""Grading a class, step by step: discover (autograder.handins: the hand-ins, in the layouts LMSs
+download), read (a notebook, and the definitions the sandbox may run), sandbox (the student's code
+behind walls), judge (the records, validated, against the hidden checks), write (each student's
+results and the class's). `autograder.grade` runs these steps for every submission, in parallel, each under a guard."""
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,7 +9,7 @@ from pathlib import Path
 from .. import checks
 from ..results import SubmissionResult, zero_result
 from ..text import safe_lines, safe_text
-from . import discover
+from .assignment import assignment_mismatch
 from .judge import judge_all, sanitize
 from .read import UnreadableSubmission, autograd_uses, program_of, read_notebook, submission_id
 
@@ -50,7 +50,7 @@ def select_the_definitions(g):
 
 def check_the_assignment(g):
     """A notebook of another practical gets its own status, not a 0 that looks like a grade."""
-    mismatch = discover.assignment_mismatch(g.notebook, g.program.defined)
+    mismatch = assignment_mismatch(g.notebook, g.program.defined)
     if mismatch:
         g.stop("wrong_assignment", mismatch)
 

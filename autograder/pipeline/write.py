@@ -1,6 +1,5 @@
 """What grading writes: each student's results.json, report.html and cached row; the class's
 gradebook, similarity report and summary; and the cache that lets a rerun skip unchanged work."""
-import csv
 import functools
 import hashlib
 import json
@@ -9,12 +8,14 @@ import traceback
 from pathlib import Path
 
 from .. import checks
-from ..files import atomic_open, atomic_write
+from ..csvfile import write_csv
+from ..files import atomic_write
 from ..results import QuestionResult, SubmissionResult, write_results_json
 from ..text import safe_text
 from .read import UnreadableSubmission, program_of, read_notebook
 
 HERE = Path(__file__).resolve().parent.parent  # the grader's package
+GRADEBOOK_COLUMNS = ["submission", "total", "possible", "status", *checks.ORDER, "late", "late_penalty"]
 
 
 @functools.cache
@@ -47,11 +48,13 @@ def write_submission(result, out_dir):
     atomic_write(folder / "row.json", json.dumps(row))
 
 
-def cache_key(path):
-    """What a rerun compares: the submission's bytes and the grader's fingerprint (None when the file
-    cannot be read: it is then graded, and its problem reported, every time)."""
+def cache_key(path, identity=""):
+    """What a rerun compares: the submission's bytes, the grader's fingerprint and what the student's
+    page says besides the grade (`identity`: their name, their lateness); None when the file cannot be
+    read: it is then graded, and its problem reported, every time."""
     try:
-        return hashlib.sha256(Path(path).read_bytes() + autograder_fingerprint().encode()).hexdigest()
+        return hashlib.sha256(Path(path).read_bytes() + autograder_fingerprint().encode()
+                              + identity.encode("utf-8", "backslashreplace")).hexdigest()
     except OSError:
         return None
 
@@ -81,14 +84,12 @@ def cached_result(sid, path, out_dir, key):
 
 
 def write_gradebook(results, out_dir):
-    path = Path(out_dir) / "grades.csv"
-    with atomic_open(path, newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["submission", "total", "possible", "status", *checks.ORDER])
-        for r in sorted(results, key=lambda r: r.submission):
-            w.writerow([safe_text(r.submission), r.total, r.possible, safe_text(r.status),
-                        *(q.score for q in r.questions)])
-    return path
+    """grades.csv: one row per student, the questions' points, then `late` (yes when the LMS says the
+    hand-in is late) and `late_penalty` (the points the late policy took off `total`)."""
+    rows = [[safe_text(r.submission), r.total, r.possible, safe_text(r.status), *(q.score for q in r.questions),
+             "yes" if r.late else "", r.late_penalty if r.late else ""]
+            for r in sorted(results, key=lambda r: r.submission)]
+    return write_csv(Path(out_dir) / "grades.csv", GRADEBOOK_COLUMNS, rows, line_end="\r\n")
 
 
 def check_writable(out_dir):
