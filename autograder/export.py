@@ -47,6 +47,7 @@ from .csvfile import restore, write_csv
 from .files import atomic_open
 from .handins import (HANDINS_CSV, LMS_OF_ROSTER, LMS_OF_SOURCE, Handin, HandinsError, RosterEntry, apply_roster,
                       load_roster)
+from .handins.names import MOODLE_STRIPS
 
 SYSTEMS = ("moodle", "moodle-gradebook", "canvas", "gradescope-csv")
 MOODLE_IDENTITIES = {"email": "Email address", "username": "Username", "idnumber": "ID number"}
@@ -400,8 +401,9 @@ def _moodle_feedback_zip(students, out, result):
     is_valid_filename_for_import) splits each folder name on `_` into
     fullname_participantid_plugintype_pluginname[_...] and matches the participant id, so the
     name must hold no `_` (Moodle's own download replaces them by spaces) and the id must be the
-    participant id of the assignment. The trailing `_` keeps Moodle releases before 4.1, which
-    required five parts, reading it. Each imported file notifies its student."""
+    participant id of the assignment; the name is cleaned as Moodle's own download cleans it (no `'`,
+    `&`, `:`, ...: downloader.php's clean_filename). The trailing `_` keeps Moodle releases before 4.1,
+    which required five parts, reading it. Each imported file notifies its student."""
     path = out / "moodle_feedback_files.zip"
     done = set()
     with atomic_open(path, "wb") as f:
@@ -417,7 +419,7 @@ def _moodle_feedback_zip(students, out, result):
                 if pid in done:
                     continue
                 done.add(pid)
-                name = " ".join((s.name or "Participant").replace("_", " ").replace("/", " ").split())
+                name = " ".join(MOODLE_STRIPS.sub("", (s.name or "Participant").replace("_", " ")).split())
                 zf.write(s.report, f"{name}_{pid}_assignfeedback_file_/report.html")
     result.warnings.append(f"moodle_feedback_files.zip holds {len(done)} report(s)")
     return path

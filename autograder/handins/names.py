@@ -45,9 +45,16 @@ def safe_id(text):
     return sid
 
 
+# What Moodle's download takes out of a name (mod/assign/classes/downloader.php: `_` become spaces, then
+# clean_filename, i.e. clean_param PARAM_FILE in lib/moodlelib.php, strips control characters and & < > " ` | ' : \ /).
+MOODLE_STRIPS = re.compile(r"[\x00-\x1f\x7f&<>\"`|':\\/]")
+
+
 def same_name(name):
-    """A person's name as compared across files: NFC, case and runs of spaces ignored."""
-    return " ".join(unicodedata.normalize("NFC", name).casefold().split())
+    """A person's name as compared across files: NFC, case and runs of spaces ignored, and what
+    Moodle's download strips from a folder name left out on both sides (`D'Angelo` is `DAngelo`)."""
+    name = MOODLE_STRIPS.sub("", unicodedata.normalize("NFC", name).replace("_", " "))
+    return " ".join(name.casefold().split())
 
 
 def suffix(name):

@@ -210,6 +210,8 @@ def load_roster(path):
             if "Points Possible" in fields[0] or all(
                     re.fullmatch(r"\s*(Muted|Manual Posting.*)?\s*", c, re.I) for c in fields):
                 continue  # the rows Canvas's importer skips too (check_for_non_student_row)
+            if [c.strip() for c in fields[:2 if first_last else 1]] in (["Student, Test"], ["Student", "Test"]):
+                continue  # Canvas's "Student View" user (Course#student_view_student: "Test Student")
             name = (f"{_canvas_name(fields[1])} {_canvas_name(fields[0])}".strip() if first_last
                     else _canvas_name(fields[0]))
             roster.append(RosterEntry(name=name, lms_id=get("lms_id"), idnumber=get("idnumber"),

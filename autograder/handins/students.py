@@ -191,20 +191,26 @@ def apply_roster(rows, roster, errors, skipped, picks=(), keep_ids=False):
         by_name_rows[same_name(rows[i].name)].append(i)
     for e in left_entries:
         by_name_entries[same_name(e.name)].append(e)
+    undecided, told = set(), set()  # rows and roster lines of a name shared by several students
     for name, indices in by_name_rows.items():
         entries = by_name_entries.get(name, [])
         if len(indices) == 1 and len(entries) == 1:
             matched[indices[0]], how[indices[0]] = entries[0], "name"
         elif entries:
-            warnings.append(f"{len(indices)} hand-in(s) and {len(entries)} roster line(s) are named "
-                            f"{rows[indices[0]].name}: the kit cannot tell which is which by name "
-                            f"(use a roster with the LMS's ids, e.g. Moodle's grading worksheet)")
+            undecided.update(indices)
+            told.update(id(e) for e in entries)
+            warnings.append(f"{len(indices)} hand-in(s) ({', '.join(rows[i].person for i in indices)}) and "
+                            f"{len(entries)} roster line(s) ({', '.join(str(e.line) for e in entries)}) are named "
+                            f"{rows[indices[0]].name}: the kit cannot tell which is which by name, so these rows "
+                            f"keep the download's identity (use a roster with the LMS's ids, e.g. Moodle's "
+                            f"grading worksheet)")
     by_entry = defaultdict(list)
     out, unknown = [], []
     for i, row in enumerate(rows):
         entry = matched.get(i)
         if entry is None:
-            unknown.append(row)
+            if i not in undecided:
+                unknown.append(row)
             out.append(row)
             continue
         new_id, id_from = row.id, row.id_from
@@ -225,7 +231,7 @@ def apply_roster(rows, roster, errors, skipped, picks=(), keep_ids=False):
         errors += [error] if error else []
     taken = {r.id.casefold() for r in out}
     for entry in roster:
-        if id(entry) in by_entry:
+        if id(entry) in by_entry or id(entry) in told:
             continue
         sid = safe_id(entry.id or entry.lms_id or entry.idnumber or entry.email or entry.name
                       or f"line{entry.line}")

@@ -74,5 +74,5 @@ def read(folder, col):
     for uid, (name, late) in info.items():
         col.student(safe_id(uid), per_student.get(uid, []), "canvas",
                     f"Canvas user {uid}" + (f" ({name})" if name else ""), original_name=original_name,
-                    name=name, lms_id=uid, late=late, notes=("late (Canvas marked it late)",) if late else (),
+                    name=name, lms_id=uid, late=late,
                     where=folder / uid)
