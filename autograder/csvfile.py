@@ -78,12 +78,13 @@ def is_safe(cell):
     return not any(parts[i].lstrip(" ")[:1] in FORMULA_STARTS for i in range(2, len(parts), 2))
 
 
-def write_csv(path, header, rows, line_end="\n"):
+def write_csv(path, header, rows):
     """Write `header` and `rows` (lists of cells) to `path` whole (atomically), UTF-8 without a
-    byte-order mark, every cell through `neutral`. line_end: "\\n", or "\\r\\n" (RFC 4180) for the
-    files an LMS imports. Returns path."""
+    byte-order mark, every cell through `neutral`, lines ended by CRLF (RFC 4180, read by every LMS's
+    importer). CRLF also makes the csv module quote any cell holding a CR or a LF: with "\n" alone it
+    leaves a bare CR unquoted, and a spreadsheet starts a new row (and a new cell) there. Returns path."""
     with atomic_open(path, newline="") as f:
-        writer = csv.writer(f, lineterminator=line_end)
+        writer = csv.writer(f, lineterminator="\r\n")
         writer.writerow([neutral(c) for c in header])
         writer.writerows([neutral(c) for c in row] for row in rows)
     return path

@@ -355,7 +355,7 @@ def write_moodle_worksheet(students, out, item="TP1-ab", maximum=None, now=None)
         rows.append([MOODLE_PARTICIPANT + pid, s.name, s.email, s.status, cell,
                      number(maximum if maximum is not None else s.possible), "Yes", moodle_time(now),
                      feedback_text(s, item)])
-    path = write_csv(out / "moodle_grading_worksheet.csv", MOODLE_WORKSHEET_HEADER, rows, line_end="\r\n")
+    path = write_csv(out / "moodle_grading_worksheet.csv", MOODLE_WORKSHEET_HEADER, rows)
     result.files.append(path)
     result.rows = len(rows)
     result.files.append(_moodle_feedback_zip(students, out, result))
@@ -385,8 +385,7 @@ def write_moodle_gradebook(students, out, identity="email", item="TP1-ab"):
                                    "Moodle's default largest grade: raise the grade item's maximum "
                                    "and allow unlimited grades, or the import is refused")
         rows.append([key, s.name, cell, feedback_text(s, item)])
-    path = write_csv(out / "moodle_grades.csv", [header, "Full name", item, f"{item} feedback"], rows,
-                     line_end="\r\n")
+    path = write_csv(out / "moodle_grades.csv", [header, "Full name", item, f"{item} feedback"], rows)
     result.files.append(path)
     result.rows = len(rows)
     result.files.append(_moodle_feedback_zip(students, out, result))
@@ -444,7 +443,7 @@ def write_canvas(students, out, item="TP1-ab"):
             continue
         rows.append([s.name or s.id, uid, s.idnumber, s.username, s.section, _cell(s, result)])
     path = write_csv(out / "canvas_grades.csv", ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", item],
-                     rows, line_end="\r\n")
+                     rows)
     result.files.append(path)
     result.rows = len(rows) - 1
     return result
@@ -465,7 +464,7 @@ def write_gradescope(students, out):
         status = "Missing" if s.status == "missing" else ("Graded" if cell else "Ungraded")
         rows.append([s.name, sid, s.email, cell, number(s.possible), status])
     path = write_csv(out / "gradescope_scores.csv", ["Name", "SID", "Email", "Total Score", "Max Points", "Status"],
-                     rows, line_end="\r\n")
+                     rows)
     result.files.append(path)
     result.rows = len(rows)
     return result

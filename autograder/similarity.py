@@ -678,7 +678,7 @@ def write_csv(report, path):
                           for m in p.parts)
         rows.append([p.a, p.b, f"{p.score:.3f}", "yes" if p.flagged else "no", parts])
     rows += [[sid, "", "", "skipped", reason] for sid, reason in sorted(report.skipped.items())]
-    write_rows(path, ["submission_a", "submission_b", "score", "flagged", "matching_parts"], rows, line_end="\r\n")
+    write_rows(path, ["submission_a", "submission_b", "score", "flagged", "matching_parts"], rows)
 
 
 def _lines(numbers):

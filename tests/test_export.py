@@ -3,7 +3,8 @@
 Each test builds a grades folder as `grade` (and `merge-report`) write it, exports it, and checks
 the file against the format of the system: the columns and rows its importer reads (the rules
 quoted in autograder/export.py, from Moodle's and Canvas's importers and Gradescope's export),
-the encoding, the delimiter, the numbers, and what a student with no grade gets."""
+the encoding, the delimiter, the numbers, and what a student with no grade gets. The class of twelve
+from each LMS's own files is in test_lms.py."""
 import csv
 import io
 import json
@@ -12,7 +13,7 @@ import zipfile
 import pytest
 
 from autograder import export
-from autograder.pipeline.discover import discover
+from autograder.handins import discover
 
 ORDER = ["init_params", "forward", "loss_accuracy", "backward", "sgd", "circles_accuracy",
          "init_params_autograd", "sgd_autograd", "init_model", "loss_accuracy_nn", "sgd_nn",
@@ -79,38 +80,51 @@ def read(path, delimiter=","):
 
 # --- Moodle ------------------------------------------------------------------------------------
 
-def test_moodle_grade_import_csv(tmp_path):
+def test_moodle_gradebook_import_csv(tmp_path, capsys):
     grades = moodle_class(tmp_path)
-    assert export.main(["--to", "moodle", str(grades)]) == 0
+    assert export.main(["--to", "moodle-gradebook", str(grades)]) == 0
+    assert "the grades then override the assignment's, which can no longer change them" in capsys.readouterr().out
     rows = read(grades / "export" / "moodle_grades.csv")
     assert rows[0] == ["Email address", "Full name", "TP1-ab", "TP1-ab feedback"]
-    assert [r[:3] for r in rows[1:]] == [
-        ["alice@uni.example", "Alice Martin", "100"],
-        ["bob@uni.example", "Bob Durand", "82.5"],
-        ["chloe@uni.example", "Chloé Petit", ""],  # timeout: no grade until checked
-        ["zoe@uni.example", "Zoé Lefèvre", ""],  # no hand-in: empty, not 0
+    assert rows[1:] == [
+        ["alice@uni.example", "Alice Martin", "100", rows[1][3]],
+        ["bob@uni.example", "Bob Durand", "82.5", rows[2][3]],
+        ["chloe@uni.example", "Chloé Petit", "", ""],  # timeout: no grade until checked, no feedback
+        ["zoe@uni.example", "Zoé Lefèvre", "", ""],  # no hand-in: empty, not 0
     ]
     assert rows[2][3].startswith("TP1-ab: 82.5/100. Per question: init_params 5/5, forward 7.5/10, ")
     assert rows[2][3].endswith("fit_svm 10/10. The details are in the attached report.html.")
-    assert rows[3][3] == "TP1-ab: no grade yet (timeout)."
-    assert rows[4][3] == "TP1-ab: no hand-in received."
     # Moodle's importer reads '' as no grade and parses the rest as numbers (load_data.php).
     for r in rows[1:]:
         assert r[2] == "" or 0 <= float(r[2]) <= export.MOODLE_GRADEPOINTMAX
-    notes = (grades / "export" / "moodle-notes.txt").read_text(encoding="utf-8")
-    assert "21005: no email address (give it in the roster)" in notes
-    assert "21003: status timeout: check it, then export with --not-graded total" in notes
-    assert "21004: no hand-in (export with --missing zero to give 0)" in notes
+    notes = (grades / "export" / "moodle-gradebook-notes.txt").read_text(encoding="utf-8")
+    assert "Noé Sans-Courriel (21005): no email address (give it in the roster)" in notes
+    assert "Chloé Petit (21003): status timeout: check it, then export with --not-graded total" in notes
+    assert "Zoé Lefèvre (21004): no hand-in (export with --missing zero to give 0)" in notes
     raw = (grades / "export" / "moodle_grades.csv").read_bytes()
     assert b"\r\n" in raw and "Chloé".encode("utf-8") in raw
 
 
+def test_moodle_worksheet_is_the_default_and_says_participant(tmp_path):
+    grades = moodle_class(tmp_path)
+    assert export.main(["--to", "moodle", str(grades)]) == 0
+    rows = read(grades / "export" / "moodle_grading_worksheet.csv")
+    assert [r[:7] for r in rows[1:]] == [
+        ["Participant 1234567", "Alice Martin", "alice@uni.example", "graded", "100", "100", "Yes"],
+        ["Participant 1234568", "Bob Durand", "bob@uni.example", "graded", "82.5", "100", "Yes"],
+        ["Participant 1234569", "Chloé Petit", "chloe@uni.example", "timeout", "", "100", "Yes"]]
+    notes = (grades / "export" / "moodle-notes.txt").read_text(encoding="utf-8")
+    assert "Zoé Lefèvre (21004): no Moodle participant id" in notes  # no grade to send: not an error
+
+
 @pytest.mark.parametrize("identity, header, alice", [("username", "Username", "amartin"),
                                                      ("idnumber", "ID number", "E21001")])
-def test_moodle_identity_column_is_chosen(tmp_path, identity, header, alice):
+def test_moodle_identity_column_is_chosen(tmp_path, identity, header, alice, capsys):
     grades = moodle_class(tmp_path)
-    assert export.main(["--to", "moodle", str(grades), "--identity", identity,
-                        "--not-graded", "total", "--missing", "zero"]) == 0
+    # --missing zero gives Noé a grade, 0, and the roster gives him no identity: named, exit 1
+    assert export.main(["--to", "moodle-gradebook", str(grades), "--identity", identity,
+                        "--not-graded", "total", "--missing", "zero"]) == export.EXIT_LEFT_OUT
+    assert f"  Noé Sans-Courriel (21005): no {header.lower()} (give it in the roster)" in capsys.readouterr().err
     rows = read(grades / "export" / "moodle_grades.csv")
     assert rows[0][0] == header and rows[1][0] == alice
     assert [r[2] for r in rows[1:]] == ["100", "82.5", "60", "0"]
@@ -127,22 +141,25 @@ def test_moodle_feedback_files_zip_follows_moodles_names(tmp_path):
     export.main(["--to", "moodle", str(grades)])
     with zipfile.ZipFile(grades / "export" / "moodle_feedback_files.zip") as zf:
         names = sorted(zf.namelist())
+        # Chloé's timeout has no grade yet: no feedback file (Moodle would notify her of one)
         assert names == ["Alice Martin_1234567_assignfeedback_file_/report.html",
-                         "Bob Durand_1234568_assignfeedback_file_/report.html",
-                         "Chloé Petit_1234569_assignfeedback_file_/report.html"]
+                         "Bob Durand_1234568_assignfeedback_file_/report.html"]
         assert zf.read(names[1]) == b"<html><body>report of 21002</body></html>"
     for name in names:
         folder = name.split("/")[0]
         parts = moodle_split(folder)
         assert len(parts) == 5 and parts[1].isdigit()  # five parts: read by Moodle before and after 4.1
         assert (parts[2], parts[3], parts[4]) == ("assignfeedback", "file", "")
+    export.main(["--to", "moodle", str(grades), "--not-graded", "total"])
+    with zipfile.ZipFile(grades / "export" / "moodle_feedback_files.zip") as zf:
+        assert len(zf.namelist()) == 3
 
 
 def test_moodle_warns_about_grades_above_its_maximum(tmp_path):
     grades = grades_folder(tmp_path / "g", [("a", 95, "graded", ALICE)], merged={"a": (17, 112)})
     roster = tmp_path / "r.csv"
     roster.write_text("id,email\na,a@x.example\n")
-    result = export.export(grades, "moodle", roster=roster)
+    result = export.export(grades, "moodle-gradebook", roster=roster)
     assert read(grades / "export" / "moodle_grades.csv")[1][:3] == ["a@x.example", "", "112"]
     assert any("112 is above 100, Moodle's default largest grade" in w for w in result.warnings)
 
@@ -193,8 +210,9 @@ def test_canvas_leaves_out_students_it_could_only_match_by_name(tmp_path):
     assert read(grades / "export" / "canvas_grades.csv") == [
         ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "TP1-ab"],
         ["Points Possible", "", "", "", "", "100"]]
-    assert result.left_out == [("alice", "no Canvas user id, SIS User ID nor SIS Login ID "
-                                         "(give lms_id, idnumber or username in the roster)")]
+    assert [(s.id, why) for s, why in result.left_out] == [
+        ("alice", "no Canvas user id, SIS User ID nor SIS Login ID (give Canvas's gradebook export as --roster)")]
+    assert export.main(["--to", "canvas", str(grades)]) == export.EXIT_LEFT_OUT
 
 
 # --- Gradescope --------------------------------------------------------------------------------
@@ -243,7 +261,8 @@ def test_report_not_merged_yet_gives_an_empty_final(tmp_path):
     result = export.export(grades, "gradescope-csv", roster=roster)
     rows = read(grades / "export" / "gradescope_scores.csv")
     assert [r[3:5] for r in rows[1:]] == [["105.5", "119"], ["", "119"]]
-    assert result.empty == [("b", "the report is not graded yet (merge-report left final empty)")]
+    assert [(s.id, why) for s, why in result.empty] == [
+        ("b", "the report is not graded yet (merge-report left final empty)")]
 
 
 @pytest.mark.parametrize("content, message", [
@@ -261,7 +280,7 @@ def test_usage_errors(tmp_path, capsys):
     assert export.main(["--to", "canvas", str(tmp_path / "nope")]) == 2
     assert "is not a folder" in capsys.readouterr().err
     assert export.main(["--to", "canvas", str(tmp_path), "--identity", "email"]) == 2
-    assert "--identity applies to --to moodle only" in capsys.readouterr().err
+    assert "--identity applies to --to moodle-gradebook only" in capsys.readouterr().err
     assert export.main(["--to", "blackboard", str(tmp_path)]) == 2
 
 

@@ -209,7 +209,7 @@ def test_canvas_download_ids_are_canvas_user_ids(tmp_path):
     assert ids(d) == ["340934", "340935", "340936"]
     bob = by_id(d)["340935"]
     assert bob.path.name == "durandbob_LATE_340935_208490290_tp1_ab-1.ipynb"  # tp1_ab.ipynb resubmitted
-    assert bob.notes == ("late (Canvas marked it late)",) and bob.late
+    assert bob.notes == () and bob.late
     assert (bob.lms_id, bob.name, bob.source) == ("340935", "durandbob", "canvas")
     assert sorted(s.category for s in d.skipped) == ["not chosen", "pdf"]
 

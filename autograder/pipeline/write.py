@@ -89,7 +89,7 @@ def write_gradebook(results, out_dir):
     rows = [[safe_text(r.submission), r.total, r.possible, safe_text(r.status), *(q.score for q in r.questions),
              "yes" if r.late else "", r.late_penalty if r.late else ""]
             for r in sorted(results, key=lambda r: r.submission)]
-    return write_csv(Path(out_dir) / "grades.csv", GRADEBOOK_COLUMNS, rows, line_end="\r\n")
+    return write_csv(Path(out_dir) / "grades.csv", GRADEBOOK_COLUMNS, rows)
 
 
 def check_writable(out_dir):
