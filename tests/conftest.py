@@ -19,7 +19,7 @@ torch.set_num_threads(1)
 # test processes with `--dist loadfile --no-loadscope-reorder`: each module runs on one process as a
 # whole (its module-scoped fixtures, the corpus graded, once), in this order, so that the longest
 # start first and the two processes finish together.
-HEAVY_FIRST = ["test_hostile", "test_mutants", "test_grading", "test_install_paths", "test_gradescope",
+HEAVY_FIRST = ["test_hostile", "test_mutants", "test_grading", "test_install_paths", "test_gradescope", "test_round_trip",
                "test_colab", "test_release_experiments", "test_variants", "test_render", "test_determinism",
                "test_public_checks", "test_checks_math", "test_release", "test_report"]
 

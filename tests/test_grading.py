@@ -77,7 +77,7 @@ def test_unfilled_notebook_gets_zero_and_is_graded(demo):
 def test_outputs_follow_the_contract(demo):
     with open(demo / "grades.csv") as f:
         header = next(csv.reader(f))
-    assert header == ["submission", "total", "possible", "status", *checks.ORDER]
+    assert header == ["submission", "total", "possible", "status", *checks.ORDER, "late", "late_penalty"]
     results = json.loads((demo / "reference" / "results.json").read_text())
     assert results["score"] == 100.0
     assert [t["name"] for t in results["tests"]] == checks.ORDER

@@ -78,7 +78,7 @@ def test_export_zips_named_by_otter_alone_do_not_identify_students(tmp_path):
     d = discover([tmp_path])
     assert d.handins == []
     [error] = d.errors
-    assert error.ids == ("tp1_ab",)
+    assert error.ids == ("tp1_ab",) and len(d.students) == 1  # one student, one row
     assert "two hand-ins resolve to the same student id" in error.message
 
 
@@ -93,7 +93,20 @@ def test_ids_that_differ_only_by_case_clash(tmp_path):
     write_nb(tmp_path / "alice.ipynb")
     d = discover([tmp_path])
     assert d.handins == []
-    assert d.errors[0].ids == ("Alice", "alice")
+    assert [(r.id, r.status) for r in d.students] == [("Alice", "ambiguous"), ("alice", "ambiguous")]
+    assert [e.ids for e in d.errors] == [("Alice",), ("alice",)]
+    assert "two hand-ins resolve to the same student id (ignoring case)" in d.errors[0].message
+
+
+def test_two_files_of_one_student_id_are_one_row_and_a_pick_decides(tmp_path):
+    first = write_export_zip(tmp_path / "a" / "tp1_ab_2026_11_29T08_35_44_319881.zip")
+    second = write_export_zip(tmp_path / "b" / "tp1_ab_2026_11_29T09_00_00_000001.zip")
+    d = discover([tmp_path / "a", tmp_path / "b"])
+    assert [(r.id, r.status, r.candidates) for r in d.students] == [("tp1_ab", "ambiguous", (first, second))]
+    assert "grade one with --pick FILE" in d.errors[0].message
+    d = discover([tmp_path / "a", tmp_path / "b"], picks=[second])
+    assert [(r.id, r.status, r.path) for r in d.students] == [("tp1_ab", "handin", second)]
+    assert [(s.path, s.category) for s in d.skipped] == [(first, "not chosen")]
 
 
 # --- per-student folders -----------------------------------------------------------------------
@@ -269,6 +282,29 @@ def test_gradescope_export_ids_are_sids_then_emails(tmp_path):
         assert error.ids == ("2021004",) and "folder is missing" in error.message
         assert {(s.path.name, s.category) for s in d.skipped} == {(".OTTER_LOG", "hidden"),
                                                                   ("submission_999", "unmatched")}
+
+
+def test_gradescope_roster_sid_matches_the_exports_sid(tmp_path):
+    export = gradescope_export(tmp_path / "gs")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("First Name,Last Name,SID,Email,Role,Sections\n"
+                      "Alice,Martin,2021001,alice@uni.example,Student,A\n"
+                      "Chloé,Petit,2021003,chloe@uni.example,Student,B\n"
+                      "Bob,Durand,,bob@uni.example,Student,B\n"
+                      "Dan,Roux,2021004,dan@uni.example,Student,A\n"
+                      "Eve,Staff,,eve@uni.example,TA,\n", encoding="utf-8")
+    d = discover([export], roster=roster)
+    assert d.roster.format == "gradescope"
+    assert [(r.id, r.status, r.name, r.roster.section) for r in d.students] == [
+        ("2021001", "handin", "Alice Martin", "A"), ("2021003", "handin", "Chloé Petit", "B"),
+        ("2021004", "ambiguous", "Dan Roux", "A"), ("bob@uni.example", "handin", "Bob Durand", "B")]
+    assert d.unknown == [] and d.missing == []
+
+
+def test_moodle_blind_marking_keeps_no_name(tmp_path):
+    write_nb(tmp_path / "Participant_1234567_assignsubmission_file" / "tp1_ab.ipynb")
+    [row] = discover([tmp_path]).students
+    assert (row.id, row.name, row.id_from) == ("1234567", "", "Moodle participant 1234567")
 
 
 def test_gradescope_metadata_that_is_not_yaml_is_an_error(tmp_path):

@@ -12,7 +12,7 @@ from . import layouts
 from .folders import CATEGORIES, HandinsError, Skipped, walk_files
 from .names import display
 from .roster import LMS_OF_ROSTER, LMS_OF_SOURCE, Roster, load_roster
-from .students import Collector, apply_roster, resolve_clashes
+from .students import Collector, HandinError, apply_roster, resolve_clashes
 
 HANDINS_COLUMNS = ["id", "name", "email", "lms_id", "lms", "username", "idnumber", "section", "source", "status",
                    "file", "late", "hours_late", "submitted_at"]
@@ -66,8 +66,8 @@ class Discovery:
         """What an instructor reads before grading: counts, then every problem to look at."""
         out = [f"{len(self.handins)} hand-in(s) to grade ({self.layout} layout)"
                + (f", roster: {self.roster.format} ({len(self.roster)} students)" if self.roster is not None else "")]
-        for error in self.errors:
-            out.append(f"NOT GRADED {', '.join(error.ids)}: {error.message}")
+        for h in self.ambiguous:
+            out.append(f"NOT GRADED {h.person}: {h.id_from}: {h.problem}")
         for h in self.handins:
             if h.notes:
                 out.append(f"note {h.person}: {'; '.join(h.notes)}")
@@ -160,4 +160,7 @@ def discover(paths, id_from="auto", roster=None, picks=(), deadline=None):
         rows = resolve_clashes(rows, col.errors, col.skipped, col.picks)
         unknown = [h for h in rows if any(h is u or (h.id == u.id and h.path == u.path) for u in unknown)]
     layout = seen.pop() if len(seen) == 1 else ("+".join(sorted(seen)) or "empty")
-    return Discovery(layout, sorted(rows, key=lambda h: h.id), col.skipped, col.errors, unknown, warnings, entries)
+    # What the instructor must decide, with each student's final id (the roster may have renamed them).
+    errors = [HandinError((h.id,), h.candidates, f"{h.id_from}: {h.problem}")
+              for h in sorted(rows, key=lambda h: h.id) if h.status == "ambiguous"]
+    return Discovery(layout, sorted(rows, key=lambda h: h.id), col.skipped, errors, unknown, warnings, entries)
