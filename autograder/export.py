@@ -229,7 +229,7 @@ def _identities(grades_dir, roster):
         except HandinsError as e:
             raise ExportError(str(e)) from None
         before = {r.id: r for r in rows}
-        rows, _, _ = apply_roster(rows, entries, [], [], keep_ids=True)
+        rows, _, _ = apply_roster(rows, entries, keep_ids=True)
         own = {id(e) for e in entries}
         lines = defaultdict(list)
         for r in rows:

@@ -1,6 +1,8 @@
 """How long `autograder.handins.discover` takes to read a class of 500 in each LMS layout (run by hand:
 `.venv/bin/python benchmarks/handins_discovery.py`). Builds the layouts in a temporary folder with
-small fake notebooks, a PDF and a .DS_Store per student, then times discover() (best of 3)."""
+small fake notebooks, a PDF and a .DS_Store per student, then times discover() (best of 3); the
+Moodle class also with Moodle's gradebook export as the roster (matched by name: it has no participant
+id)."""
 import json
 import sys
 import tempfile
@@ -40,18 +42,27 @@ def build(root, layout):
             f"    :email: s{i}@uni.example\n" for i in range(N)))
 
 
+def moodle_gradebook_export(path):
+    path.write_text("First name,Last name,ID number,Institution,Department,Email address\n" + "".join(
+        f"Student,Number{i},{21000 + i},,,s{i}@uni.example\n" for i in range(N)), encoding="utf-8")
+    return path
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
-        for layout in ("folder", "moodle", "canvas", "gradescope"):
-            root = Path(tmp) / layout
-            build(root, layout)
+        for layout in ("folder", "moodle", "canvas", "gradescope", "moodle+roster"):
+            root = Path(tmp) / layout.split("+")[0]
+            roster = moodle_gradebook_export(Path(tmp) / "roster.csv") if layout.endswith("roster") else None
+            if not root.exists():
+                build(root, layout)
             times = []
             for _ in range(3):
                 start = time.perf_counter()
-                d = discover([root])
+                d = discover([root], roster=roster)
                 times.append(time.perf_counter() - start)
-            assert len(d.handins) == N and d.layout == layout, (layout, len(d.handins), d.errors[:2])
-            print(f"{layout:<11} {N} students: {min(times) * 1000:6.0f} ms "
+            assert len(d.handins) == N and d.layout == layout.split("+")[0], (layout, len(d.handins), d.errors[:2])
+            assert roster is None or all(h.email for h in d.handins)
+            print(f"{layout:<14} {N} students: {min(times) * 1000:6.0f} ms "
                   f"({len(d.skipped)} files listed as not graded)")
 
 

@@ -153,11 +153,11 @@ def discover(paths, id_from="auto", roster=None, picks=(), deadline=None):
             root = layouts.gradescope_root(root)
         seen.add(layout)
         layouts.read(layout, root, col, explicit=id_from != "auto", deadline=deadline)
-    rows = resolve_clashes(col.rows, col.errors, col.skipped, col.picks)
+    rows = resolve_clashes(col.rows, col.skipped, col.picks)
     unknown, warnings = [], []
     if entries is not None:
-        rows, unknown, warnings = apply_roster(rows, entries, col.errors, col.skipped, col.picks)
-        rows = resolve_clashes(rows, col.errors, col.skipped, col.picks)
+        rows, unknown, warnings = apply_roster(rows, entries, col.skipped, col.picks)
+        rows = resolve_clashes(rows, col.skipped, col.picks)
         unknown = [h for h in rows if any(h is u or (h.id == u.id and h.path == u.path) for u in unknown)]
     layout = seen.pop() if len(seen) == 1 else ("+".join(sorted(seen)) or "empty")
     # What the instructor must decide, with each student's final id (the roster may have renamed them).

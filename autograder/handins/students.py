@@ -73,7 +73,6 @@ class Collector:
     def __init__(self, picks=()):
         self.rows = []
         self.skipped = []
-        self.errors = []
         self.picks = tuple(picks)
 
     def student(self, sid, files, source, id_from, where=None, original_name=lambda p: p.name,
@@ -82,10 +81,9 @@ class Collector:
         listed as skipped; when none can be chosen, an `ambiguous` row (not graded)."""
         chosen, more_notes, problem = choose(files, original_name, self.picks)
         if problem:
-            paths = tuple(files) or ((where,) if where else ())
-            self.errors.append(HandinError((sid,), paths, f"{id_from}: {problem}"))
             self.rows.append(Handin(sid, None, source, id_from, notes=tuple(notes), status="ambiguous",
-                                    problem=problem, candidates=tuple(files), **identity))
+                                    problem=problem, candidates=tuple(files) or ((where,) if where else ()),
+                                    **identity))
             return
         self.skipped += [Skipped(f, "not chosen", f"not graded: {sid} hands in {display(chosen.name)}")
                          for f in files if f != chosen]
@@ -108,16 +106,15 @@ def _merge(rows, sid, why, picks, skipped):
         source = next(r for r in rows if any(same_file(picked[0], f) for f in r.candidates or (r.path,)))
         return replace(source, id=sid, path=picked[0], status="handin", problem="", candidates=tuple(files),
                        notes=source.notes + (f"{display(picked[0].name)} was picked by the instructor "
-                                             f"among {len(files)} files",)), None
+                                             f"among {len(files)} files",))
     problem = (f"{why}: " + "; ".join(f"{display(str(r.path or (r.candidates or ('?',))[0]))} ({r.id_from})"
                                       for r in rows)
                + " — grade one with --pick FILE, or keep one")
-    row = replace(base, id=sid, path=None, status="ambiguous", problem=problem, candidates=tuple(files),
-                  late=any(r.late for r in rows))
-    return row, HandinError((sid,), tuple(files), problem)
+    return replace(base, id=sid, path=None, status="ambiguous", problem=problem, candidates=tuple(files),
+                   late=any(r.late for r in rows))
 
 
-def resolve_clashes(rows, errors, skipped, picks=()):
+def resolve_clashes(rows, skipped, picks=()):
     """Rows that resolve to the same id are one student: one row (the picked file, else
     `ambiguous`). Ids that differ only by case (the same folder on macOS and Windows) cannot both
     be graded either: each gets an `ambiguous` row naming the other's file."""
@@ -131,15 +128,12 @@ def resolve_clashes(rows, errors, skipped, picks=()):
             continue
         ids = sorted({r.id for r in group})
         if len(ids) == 1:
-            row, error = _merge(group, ids[0], "two hand-ins resolve to the same student id", picks, skipped)
-            kept.append(row)
-            errors += [error] if error else []
+            kept.append(_merge(group, ids[0], "two hand-ins resolve to the same student id", picks, skipped))
             continue
         paths = tuple(r.path or (r.candidates or (None,))[0] for r in group)
         message = ("two hand-ins resolve to the same student id (ignoring case): "
                    + "; ".join(f"{display(str(r.path))} ({r.id_from})" for r in group)
                    + " — keep one, or choose another id_from")
-        errors.append(HandinError(tuple(ids), paths, message))
         kept += [replace(r, path=None, status="ambiguous", problem=message,
                          candidates=tuple(p for p in paths if p)) for r in group]
     return kept
@@ -165,7 +159,7 @@ def match(row, index):
     return None, None
 
 
-def apply_roster(rows, roster, errors, skipped, picks=(), keep_ids=False):
+def apply_roster(rows, roster, skipped=None, picks=(), keep_ids=False):
     """(rows with the roster's identities, hand-ins not on the roster, warnings), with a `missing`
     row for each roster student who handed nothing in.
 
@@ -225,10 +219,9 @@ def apply_roster(rows, roster, errors, skipped, picks=(), keep_ids=False):
         if len(group) == 1 or keep_ids:
             out += group
             continue
-        row, error = _merge(group, group[0].id, f"{len(group)} hand-ins are the same roster student "
-                                                f"(line {group[0].roster.line})", picks, skipped)
-        out.append(row)
-        errors += [error] if error else []
+        out.append(_merge(group, group[0].id, f"{len(group)} hand-ins are the same roster student "
+                                              f"(line {group[0].roster.line})", picks,
+                          [] if skipped is None else skipped))
     taken = {r.id.casefold() for r in out}
     for entry in roster:
         if id(entry) in by_entry or id(entry) in told:

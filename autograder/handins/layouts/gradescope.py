@@ -16,7 +16,7 @@ import re
 
 from ..folders import HandinsError, Skipped, scan, skip_unmatched, walk_files
 from ..names import display, safe_id
-from ..students import Handin, HandinError
+from ..students import Handin
 from ..choose import choose
 
 METADATA = "submission_metadata.yml"
@@ -105,11 +105,9 @@ def read(folder, col, deadline=None):
                 hours_late = max(0.0, (created - deadline).total_seconds() / 3600)
                 late = created > deadline
         if key not in on_disk:
-            col.errors.append(HandinError(tuple(ids), (folder / key,),
-                                          f"Gradescope submission {key} is in {METADATA} but its folder "
-                                          f"is missing: re-download the export"))
             col.rows += [Handin(sid, None, "gradescope", f"Gradescope submission {key}", name=name, email=email,
-                                lms_id=p_sid, status="ambiguous", problem="its folder is missing from the export")
+                                lms_id=p_sid, status="ambiguous", candidates=(folder / key,),
+                                problem=f"it is in {METADATA} but its folder is missing: re-download the export")
                          for sid, (name, p_sid, email) in zip(ids, people or [("", "", "")])]
             continue
         files = walk_files(folder / key, col.skipped)
@@ -117,9 +115,6 @@ def read(folder, col, deadline=None):
         if problem is None:
             col.skipped += [Skipped(f, "not chosen", f"not graded: submission {key} hands in "
                                                      f"{display(chosen.name)}") for f in files if f != chosen]
-        else:
-            col.errors.append(HandinError(tuple(ids), tuple(files) or (folder / key,),
-                                          f"Gradescope submission {key}: {problem}"))
         for (name, sid, email), student in zip(people or [("", "", "")], ids):
             others = tuple(i for i in ids if i != student)
             source = "SID" if sid else ("email" if email else "submission id")
@@ -131,5 +126,5 @@ def read(folder, col, deadline=None):
             col.rows.append(Handin(student, chosen, "gradescope", f"Gradescope {source} of {key}",
                                    name=name, email=email, lms_id=sid, notes=tuple(notes + extra), group=others,
                                    status="ambiguous" if problem else "handin", problem=problem or "",
-                                   candidates=tuple(files), late=late, submitted_at=when,
-                                   hours_late=hours_late if late else (0.0 if hours_late is not None else None)))
+                                   candidates=tuple(files) or (folder / key,), late=late, submitted_at=when,
+                                   hours_late=hours_late))
