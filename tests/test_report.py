@@ -98,6 +98,14 @@ def _question_and_answer_pages(workdir, main):
     return {n: (pages[("q", n)], pages[("a", n)]) for n in range(1, N_QUESTIONS + 1)}
 
 
+def _pitfall_pages(workdir, main):
+    """{question number: (page where its list of pitfalls starts, page where it ends)} from the .aux."""
+    aux = (workdir / Path(main).with_suffix(".aux")).read_text(encoding="utf-8", errors="replace")
+    pages = {(kind, int(n)): int(page) for kind, n, page in
+             re.findall(r"\\newlabel\{(pe?):(\d+)\}\{\{[^}]*\}\{(\d+)\}", aux)}
+    return {n: (pages[("p", n)], pages[("pe", n)]) for n in range(1, N_QUESTIONS + 1)}
+
+
 def _figure_report(log):
     """{figure name: path where the template found it, or None if it showed a placeholder}."""
     found = {}
@@ -166,6 +174,49 @@ def test_answer_key_has_the_same_questions_with_answers_and_pitfalls():
         after = piece.split(r"\end{question}", 1)[1]
         assert after.lstrip().startswith(r"\begin{answer}"), f"Q{number} has no answer"
         assert r"\begin{pitfalls}" in after and r"\item" in after, f"Q{number} has no pitfalls"
+
+
+def test_template_draws_the_network_and_defines_every_quantity_q7_asks_for():
+    tex = _template()
+    notation = tex[tex.index(r"\section*{Notation}"):tex.index(r"\section{Theory}")]
+    flat = " ".join(notation.split())
+    # the handout's figure: x -> h~ -> h -> y~ -> y^ with the sizes n_x, n_h, n_y
+    assert r"\begin{tikzpicture}" in notation and r"\label{fig:network}" in notation
+    for node in (r"{$x_{\i}$}", r"{$\htl_{\j}$}", r"{$h_{\j}$}", r"{$\yt_{\k}$}", r"{$\yh_{\k}$}"):
+        assert node in notation, node
+    for size in ("$n_x$ values", "$n_h$ values", "$n_y$ values"):
+        assert size in flat, size
+    # h~ and y~ are named (pre-activations) before Q7 asks for them, without giving Q7's equations
+    assert r"$\htl$ is the hidden layer's \emph{pre-activation}" in flat
+    assert r"$\yt$ is the output layer's pre-activation" in flat and r"\emph{logits}" in flat
+    assert "W_h x" not in notation and r"\tanh(\htl" not in notation
+
+
+def test_q8_asks_about_the_global_loss_as_the_handout_does():
+    for tex in (_template(), _answer_key()):
+        q8 = " ".join(QUESTION_BLOCK.findall(tex)[7].split())
+        assert r"how must the $\yh_i$ vary to decrease the global loss function $\mathcal{L}$?" in q8
+
+
+def test_answer_key_marks_each_typical_answer():
+    key = _answer_key()
+    pieces = re.split(r"\\begin\{question\}", key)[1:]
+    for number, piece in zip(range(1, N_QUESTIONS + 1), pieces):
+        marking = " ".join(piece[piece.index(r"\marking{"):piece.index(r"\begin{pitfalls}")].split())
+        # what a partial answer earns, and what earns nothing
+        assert re.search(r"Half|half|a quarter|Out of 2", marking), number
+        assert re.search(r"\b[Nn]one\b|nothing", marking), number
+    q8 = " ".join(pieces[7].split())
+    assert "Half the points for each loss, marked separately. \\emph{Cross-entropy}" in q8
+    assert "\\emph{Squared error}: all of its half" in q8
+
+
+def test_answer_key_has_no_disputed_or_stray_statements():
+    key = " ".join(_answer_key().split())
+    assert "(hence the name)" not in key and "softargmax" in key  # Q6
+    assert r"h_j, \]" not in key  # Q16's stray comma
+    assert "Parts~2--4 use \\texttt{CrossEntropyLoss}" not in key  # Part 2 is autograd on the hand-written loss
+    assert "its Part~2 (autograd on its hand-written loss" in key
 
 
 def test_answer_key_states_the_mean_convention_gradients():
@@ -242,4 +293,7 @@ def test_answer_key_builds(latexmk, tmp_path):
     assert "Output written on answer_key.pdf" in log
     pages = _question_and_answer_pages(work, "answer_key.tex")
     assert all(q == a for q, a in pages.values()), pages
+    # no list of pitfalls split across two pages (a page that starts with a question's last bullets)
+    pitfalls = _pitfall_pages(work, "answer_key.tex")
+    assert all(start == end for start, end in pitfalls.values()), pitfalls
     assert not re.search(r"LaTeX Warning: (Reference|Citation) .* undefined", log)
