@@ -265,7 +265,7 @@ FLAWED_SAMPLES = [
     ("summed_gradients", 'd_ytilde = (outputs["yhat"] - Y) / N', 'd_ytilde = outputs["yhat"] - Y'),
     ("missing_tanh_derivative", '(d_ytilde @ params["Wy"]) * (1 - outputs["h"] ** 2)', '(d_ytilde @ params["Wy"])'),
     ("softmax_wrong_axis", "e / e.sum(dim=1, keepdim=True)", "e / e.sum(dim=0, keepdim=True)"),
-    ("broken_svm", 'SVC(kernel="rbf", C=1.0)', 'SVC(kernel="linear")'),
+    ("broken_svm", 'SVC(kernel="poly", degree=2, coef0=1.0, C=1.0)', 'SVC(kernel="linear")'),
 ]
 
 

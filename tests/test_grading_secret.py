@@ -35,7 +35,7 @@ def _grade(subs, out, secret):
 def test_with_a_secret_the_test_set_of_the_public_seeds_is_worth_nothing(tmp_path):
     subs = tmp_path / "subs"
     subs.mkdir()
-    control = edited(function="fit_svm", replace=[('SVC(kernel="rbf", C=1.0)', POOR_SVM)])
+    control = edited(function="fit_svm", replace=[('SVC(kernel="poly", degree=2, coef0=1.0, C=1.0)', POOR_SVM)])
     write(control, subs / "control.ipynb")
     attack = edited(function="fit_svm", replace=[(open_fit_svm_cell(), FIT_TO_PUBLIC_HIDDEN)])
     write(attack, subs / "attack.ipynb")

@@ -192,8 +192,8 @@ MUTANTS = [
     M("mnist_diverged", "MNIST_HPARAMS", [('"eta": 0.1', '"eta": 50.0')], "mnist_accuracy",
       mistakes={"mnist_accuracy": {"mnist_diverged"}}),
     # --- SVM
-    M("svm_linear_kernel", "fit_svm", [('SVC(kernel="rbf", C=1.0)', 'SVC(kernel="linear")')]),
-    M("svm_poly_odd_degree", "fit_svm", [('SVC(kernel="rbf", C=1.0)', 'SVC(kernel="poly")')]),
+    M("svm_linear_kernel", "fit_svm", [('SVC(kernel="poly", degree=2, coef0=1.0, C=1.0)', 'SVC(kernel="linear")')]),
+    M("svm_poly_odd_degree", "fit_svm", [('SVC(kernel="poly", degree=2, coef0=1.0, C=1.0)', 'SVC(kernel="poly")')]),
 ]
 
 

@@ -167,15 +167,15 @@ VARIANTS = [
     V("mnist_hparams_dict_call", "MNIST_HPARAMS", ('{"nh": 100, "eta": 0.1, "batch_size": 32, "epochs": 15}',
                                                    "dict(nh=128, eta=0.2, batch_size=64, epochs=12)")),
     # --- fit_svm
-    V("svm_polynomial_degree_2", "fit_svm", ('SVC(kernel="rbf", C=1.0)', 'SVC(kernel="poly", degree=2)')),
+    V("svm_polynomial_degree_2", "fit_svm", ('SVC(kernel="poly", degree=2, coef0=1.0, C=1.0)', 'SVC(kernel="poly", degree=2)')),
     V("svm_default_on_whatever_it_gets", "fit_svm",
-      ('SVC(kernel="rbf", C=1.0).fit(np.asarray(X), np.asarray(y))', "SVC().fit(X, y)")),
-    V("svm_rbf_large_C", "fit_svm", ('SVC(kernel="rbf", C=1.0)', 'SVC(kernel="rbf", C=100.0)')),
-    V("svm_rbf_small_C", "fit_svm", ('SVC(kernel="rbf", C=1.0)', 'SVC(kernel="rbf", C=0.1)')),
-    V("svm_rbf_narrow_gamma", "fit_svm", ('SVC(kernel="rbf", C=1.0)', 'SVC(kernel="rbf", gamma=10.0)')),
-    V("svm_polynomial_degree_4", "fit_svm", ('SVC(kernel="rbf", C=1.0)', 'SVC(kernel="poly", degree=4)')),
-    V("svm_polynomial_with_coef0", "fit_svm", ('SVC(kernel="rbf", C=1.0)', 'SVC(kernel="poly", degree=2, coef0=1.0)')),
-    V("svm_nu_svc", "fit_svm", ('SVC(kernel="rbf", C=1.0)', "NuSVC(nu=0.3)"), helper="from sklearn.svm import NuSVC\n"),
+      ('SVC(kernel="poly", degree=2, coef0=1.0, C=1.0).fit(np.asarray(X), np.asarray(y))', "SVC().fit(X, y)")),
+    V("svm_rbf_large_C", "fit_svm", ('SVC(kernel="poly", degree=2, coef0=1.0, C=1.0)', 'SVC(kernel="rbf", C=100.0)')),
+    V("svm_rbf_small_C", "fit_svm", ('SVC(kernel="poly", degree=2, coef0=1.0, C=1.0)', 'SVC(kernel="rbf", C=0.1)')),
+    V("svm_rbf_narrow_gamma", "fit_svm", ('SVC(kernel="poly", degree=2, coef0=1.0, C=1.0)', 'SVC(kernel="rbf", gamma=10.0)')),
+    V("svm_polynomial_degree_4", "fit_svm", ('SVC(kernel="poly", degree=2, coef0=1.0, C=1.0)', 'SVC(kernel="poly", degree=4)')),
+    V("svm_rbf", "fit_svm", ('SVC(kernel="poly", degree=2, coef0=1.0, C=1.0)', 'SVC(kernel="rbf", C=1.0)')),
+    V("svm_nu_svc", "fit_svm", ('SVC(kernel="poly", degree=2, coef0=1.0, C=1.0)', "NuSVC(nu=0.3)"), helper="from sklearn.svm import NuSVC\n"),
 ]
 
 QUESTION_OF = {"MNIST_HPARAMS": "MNIST_HPARAMS"}  # a function's question id is its name
