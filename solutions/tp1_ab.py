@@ -56,6 +56,13 @@
 # variable made by an experiment cell will fail. Keep every graded function self-contained (helper
 # functions of your own are fine).
 #
+# **The experiments.** You also write the training step of each part (ungraded `TODO`s: the grader
+# trains your graded functions with loops of its own) and run the experiment cells; each says what
+# to expect. Together they compute for about 25 s, most of it in the η × B sweep (6 s) and the
+# squared-error experiment (4 s). Each cell gives its own time; on a 2-core laptop busy with other
+# work a cell can take up to 3 times as long (the whole notebook, top to bottom, took 45–70 s on the
+# kit's shared 2-core machine).
+#
 # `grader.check("name")` runs **public checks on random inputs** while you work: it calls your
 # function on inputs it draws at random (new ones at every call) and checks the values it returns
 # against the equations of this notebook, your gradients against autograd applied to your own
@@ -719,7 +726,7 @@ print(f"training points {split.Xtrain.shape[0]} (class 1: {int(split.Ytrain[:, 1
 # ### How many hidden units?
 #
 # The same training for $n_h \in \{1, 2, 3, 5, 20, 50\}$ hidden units, on the 150 points, with
-# `ETA` and `NBATCH` (≈ 3 s). Each hidden unit $\tanh(w^\top x + b)$ is a soft step across a
+# `ETA` and `NBATCH` (2 s). Each hidden unit $\tanh(w^\top x + b)$ is a soft step across a
 # straight line of the plane, and the output compares weighted sums of these steps. With one unit
 # the boundary is a line, as for the linear baseline; with two it is at most a band or a wedge
 # between two lines; **three lines are the fewest that can enclose a region** (a triangle), so
@@ -765,7 +772,7 @@ plt.show()
 #
 # The practical's ★★ question: how do the batch size $B$ and the learning rate η change learning?
 # Nine runs of your `train_part1` on the 150 points, η ∈ {0.03, 0.3, 3} × $B$ ∈ {1, 10, 150}, 100
-# epochs each, all from the same initial weights (≈ 15–25 s on a 2-core laptop, most of it for
+# epochs each, all from the same initial weights (6 s of computation, most of it for
 # $B = 1$). Predict each curve before you run the cell, then look for:
 #
 # - **updates per epoch**: an epoch makes $N/B$ updates, 150 with $B = 1$, 15 with $B = 10$, and a
@@ -1072,7 +1079,7 @@ show_training(history_autograd, lambda X: forward(params, X)[0], data, "part2", 
 # - its **Part 2** let autograd differentiate the loss it computed, the batch **mean**: your
 #   `train_part2`.
 #
-# Predict the two curves before you run the cell (≈ 2 s). **Expected:** the handout's Part 1 draws
+# Predict the two curves before you run the cell (1 s). **Expected:** the handout's Part 1 draws
 # exactly the curve of this notebook's Part 1 (η = 0.3 on the mean: η·B = 0.3 on the sum is the
 # same step), while its Part 2 learns about 10 times more slowly: after 100 epochs it has gone about
 # as far as the other after 10 (with seed 0, a training loss of 0.509 after 100 epochs, against
@@ -1480,7 +1487,7 @@ plt.show()
 # everywhere, where both gradients are $-\frac12$), so the two losses learn alike there. The right
 # panel starts them from **large** initial weights instead (the same `nn.Linear` initialisation
 # times 10, a common mistake), where about half the points are confidently wrong from the start:
-# five seeds for each loss, `train_part4` with `ETA` and `NBATCH`, 40 epochs (≈ 5 s).
+# five seeds for each loss, `train_part4` with `ETA` and `NBATCH`, 40 epochs (4 s).
 #
 # **Expected:** with the cross-entropy every run passes 0.85 training accuracy within 10 epochs;
 # with the squared error some runs stay stuck far below for tens of epochs. With the reference's
@@ -1613,7 +1620,7 @@ def test_mnist_hparams_values(MNIST_HPARAMS):
 # its own.)
 #
 # **Expected** with the reference's `MNIST_HPARAMS` (nh = 100, η = 0.1, batches of 32, 15 epochs;
-# ≈ 3 s): after 0 epochs a loss near $\ln 10 = 2.303$ and an accuracy near 0.1, chance among 10
+# 2 s): after 0 epochs a loss near $\ln 10 = 2.303$ and an accuracy near 0.1, chance among 10
 # classes; after 15 epochs, with seed 0,
 # `after  15 epochs: train loss 0.103 acc 0.978, test loss 0.302 acc 0.918`.
 
@@ -1715,7 +1722,7 @@ def test_mnist_accuracy_hidden(init_model_optim, loss_accuracy_nn, MNIST_HPARAMS
 # - C in {0.01, 0.1, 1, 10, 100}, a logarithmic grid.
 #
 # The cell then prints and tabulates the accuracies, draws the best SVM of each kernel, and measures
-# the chosen one on the test set, once (≈ 1 s). **Expected:** the linear kernel stays near chance
+# the chosen one on the test set, once (1 s). **Expected:** the linear kernel stays near chance
 # (0.62–0.63), like the linear baseline, whatever C; RBF and polynomial kernels reach 0.89–0.92
 # in cross-validation, and the best is the polynomial kernel with C = 1 (0.915), its test accuracy
 # 0.950.
