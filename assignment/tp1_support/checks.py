@@ -1134,8 +1134,8 @@ def valid_mnist_hparams(values):
     seconds = mnist_seconds(hp["nh"], hp["batch_size"], hp["epochs"])
     if seconds > budget:
         fail(f"nh = {hp['nh']}, batch_size = {hp['batch_size']} and {hp['epochs']} epochs need about {seconds:.0f} s "
-             f"of CPU by the grader's estimate, more than its budget of {budget:.0f} s for MNIST (the TP's nh = 100, "
-             "batches of 32, 15 epochs need about 1 s)", "mnist_over_budget")
+             f"of CPU by the grader's estimate, more than its budget of {budget:.0f} s for MNIST (the kit's reference "
+             "choice, nh = 100, batches of 32 and 15 epochs, needs about 1 s)", "mnist_over_budget")
     return hp, seconds
 
 
