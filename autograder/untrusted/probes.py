@@ -9,6 +9,7 @@ more, and the grader's checks (trusted, outside the sandbox) validate every valu
 more than a returned value (an accuracy, a training result) are computed on the trusted side from
 the parameters the student's functions produced, on data that never enters the sandbox.
 """
+import contextlib
 import numbers
 import sys
 import warnings
@@ -16,6 +17,7 @@ import warnings
 import numpy as np
 import torch
 import torch.nn as nn
+from tp1_support.autograd_guard import AutogradNotAllowed, autograd_refused
 
 PARAM_NAMES = ("Wh", "bh", "Wy", "by")
 OUTPUT_NAMES = ("X", "htilde", "h", "ytilde", "yhat")
@@ -151,10 +153,6 @@ def probe_loss_accuracy(ns, inputs, params, arrays, meta):
     each_case(params["cases"], meta, call)
 
 
-class AutogradNotAllowed(RuntimeError):
-    """Raised when backward runs autograd: Part 1 computes the gradients by hand."""
-
-
 class _NoAutogradEngine:
     """Stands in for autograd's engine while backward runs: every backward pass, torch.autograd.grad,
     torch.func and torch.autograd.functional go through its run_backward."""
@@ -175,7 +173,7 @@ def _no_dual_level(*args, **kwargs):
                              "Part 1 computes the gradients by hand")
 
 
-_HOLDERS = (0, [])  # (len(sys.modules) when found, [(module, name)] holding what autograd_blocked replaces)
+_HOLDERS = (0, [])  # (len(sys.modules) when found, [(module, name)] holding what engine_sealed replaces)
 
 
 def _holders(targets):
@@ -188,14 +186,16 @@ def _holders(targets):
     return found
 
 
-class autograd_blocked:
-    """A context in which autograd cannot run: reverse mode (the engine every backward pass,
-    torch.autograd.grad, torch.func and torch.autograd.functional go through, and the engine's type,
-    so that no fresh handle on it can be made) and forward mode (dual levels).
-    Each is replaced in every module that holds it, since torch's own modules import them by name.
-    Restored on exit, for callers that are not a question's own process (tests, benchmarks). Code
-    that digs the originals out of the interpreter's memory is the grader's static scan's to find
-    (pipeline/read.py)."""
+class engine_sealed:
+    """The grader's own hardening, under the public guard: autograd's engine itself cannot run
+    inside, however it is reached (a fresh handle on the engine, code that lifts the public guard).
+    Reverse mode: the engine every backward pass, torch.autograd.grad, torch.func and
+    torch.autograd.functional go through, and the engine's type, so that no fresh handle on it can
+    be made; forward mode: dual levels. Each is replaced in every module that holds it, since torch's
+    own modules import them by name. It reads private torch names: the grader's torch is pinned
+    (pyproject.toml), the student's is not, so this stays on the grader's side. Restored on exit, for
+    callers that are not a question's own process (tests, benchmarks). Code that digs the originals
+    out of the interpreter's memory is the grader's static scan's to find (pipeline/read.py)."""
 
     def __enter__(self):
         import importlib
@@ -222,12 +222,29 @@ class autograd_blocked:
             setattr(owner, name, value)
 
 
+@contextlib.contextmanager
+def autograd_blocked():
+    """A context in which autograd cannot run: the public guard the students' checks use
+    (tp1_support.autograd_guard, public torch API), and the grader's seal of the engine under it."""
+    with autograd_refused("backward"), engine_sealed():
+        yield
+
+
+def backward_guards():
+    """The contexts probe_backward enters around the student's backward, in order. Each refuses a
+    way of getting the gradients without computing them; a guard raises AutogradNotAllowed (or its
+    own exception, caught in probe_backward) when backward takes that way."""
+    return [autograd_blocked()]
+
+
 def probe_backward(ns, inputs, params, arrays, meta):
     f = get_function(ns, "backward")
 
     def call(case):
         try:
-            with autograd_blocked():
+            with contextlib.ExitStack() as guards:
+                for guard in backward_guards():
+                    guards.enter_context(guard)
                 grads = f(case_dict(inputs, case, PARAM_NAMES), case_dict(inputs, case, OUTPUT_NAMES),
                           tensor(inputs[f"{case}.Y"]))
         except AutogradNotAllowed as e:

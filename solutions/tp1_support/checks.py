@@ -11,7 +11,6 @@ A check prints what it verified and returns those lines; on a failure it raises 
 (an AssertionError: Otter reports a failed test) whose message says what failed, and `.mistakes`
 the catalogue ids it diagnosed. These are public checks on random inputs; grading uses other inputs.
 """
-import contextlib
 import copy
 import functools
 import math
@@ -24,6 +23,7 @@ import traceback
 import numpy as np
 import torch
 
+from .autograd_guard import AutogradNotAllowed, autograd_refusal, autograd_refused, unguarded_routes
 from .catalogue import CATALOGUE, likely_mistake
 from .grading import parameters
 
@@ -105,9 +105,10 @@ def _call(function, name, args, what=None):
         return function(*args)
     except PublicCheckFailed:
         raise
-    except AutogradNotAllowed as e:
-        raise e
     except Exception as e:  # noqa: BLE001 - the student's code raised: say what, where
+        refused = autograd_refusal(e, name)
+        if refused is not None:
+            raise refused from None
         fail(f"{what or name + '(...)'} raised {_describe_error(e)}")
 
 
@@ -436,56 +437,6 @@ def check_loss_accuracy(loss_accuracy):
 
 # --- Part 1: backward ---------------------------------------------------------------------------
 
-class AutogradNotAllowed(RuntimeError):
-    """backward used autograd while the check called it: Part 1 computes the gradients by hand."""
-
-
-class _NoAutogradEngine:
-    """Stands in for autograd's engine while the student's backward runs: every backward pass,
-    torch.autograd.grad, torch.func and torch.autograd.functional go through run_backward."""
-
-    def run_backward(self, *args, **kwargs):
-        raise AutogradNotAllowed("backward used autograd (a .backward() call, torch.autograd.grad, torch.func "
-                                 "or torch.autograd.functional)")
-
-    def queue_callback(self, *args, **kwargs):
-        raise AutogradNotAllowed("backward used autograd")
-
-    def is_checkpoint_valid(self):
-        return True
-
-
-def _no_forward_mode(*args, **kwargs):
-    raise AutogradNotAllowed("backward used forward-mode autograd (torch.func.jvp, jacfwd or forward_ad)")
-
-
-@contextlib.contextmanager
-def autograd_blocked():
-    """Autograd cannot run inside: reverse mode through its engine (and the engine's type: no fresh
-    handle on it), forward mode through its dual levels. Each is replaced in every module that holds
-    it (torch's modules import them by name); everything is restored on exit."""
-    import importlib
-
-    from torch.autograd.variable import Variable
-
-    predispatch = importlib.import_module("torch._functorch.predispatch")
-    stand_ins = {id(torch._C._ImperativeEngine): _NoAutogradEngine, id(torch._C._enter_dual_level): _no_forward_mode,
-                 id(predispatch._enter_dual_level): _no_forward_mode}
-    saved = [(Variable, "_execution_engine", Variable._execution_engine)]
-    for module in list(sys.modules.values()):
-        namespace = getattr(module, "__dict__", None)
-        if isinstance(namespace, dict):
-            saved += [(module, name, value) for name, value in list(namespace.items()) if id(value) in stand_ins]
-    Variable._execution_engine = _NoAutogradEngine()
-    for owner, attribute, value in saved[1:]:
-        setattr(owner, attribute, stand_ins[id(value)])
-    try:
-        yield
-    finally:
-        for owner, attribute, value in reversed(saved):
-            setattr(owner, attribute, value)
-
-
 def _loss_of(forward, loss_accuracy, P, X, Y):
     Yhat, _ = forward(P, X)
     return loss_accuracy(Yhat, Y)[0]
@@ -576,7 +527,7 @@ def _diagnose_gradient(name, got, want, N, tol, alternatives):
 
 def _students_gradients(backward, P, outputs, Y, label):
     try:
-        with autograd_blocked():
+        with autograd_refused("backward"):
             grads = _call(backward, "backward", (P, outputs, Y), f"backward(params, outputs, Y) ({label})")
     except AutogradNotAllowed as e:
         fail(f"backward does not compute the gradients by hand: {e}", "backward_uses_autograd")
@@ -671,6 +622,10 @@ def check_backward(backward, forward, loss_accuracy):
     if wrong:
         fail(f"backward on {label}: {', '.join('d' + k for k in wrong)} differ from autograd's")
     lines.append(f"✓ backward on {label}: float32 gradients, as autograd's")
+    unguarded = unguarded_routes()
+    if unguarded:
+        lines.append(f"note: on this torch ({torch.__version__}) the check cannot see {', '.join(unguarded)} called "
+                     "inside backward; the grader can, and gives no points to a backward that uses autograd")
     return lines
 
 
