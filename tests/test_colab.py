@@ -1,14 +1,14 @@
 """The release on Google Colab, simulated: the notebook runs top to bottom from an empty folder in a
-kernel that is Colab's as far as the notebook and Otter can tell, and its hand-in zip grades exactly
-as the notebook does.
+kernel that is Colab's as far as the notebook can tell, its first cell changes none of the packages
+Colab preinstalls, and its hand-in zip grades exactly as the notebook does.
 
 Colab cannot be reached from here, so the test builds what the notebook meets there:
 - a Python environment with what Colab preinstalls (here: the kit's own packages, seen through a
-  folder of links) but without Otter-Grader, which the notebook's first cell must install; pip finds
-  it among local wheels (a wheel the test makes from the installed otter-grader 7.0.0), never online;
+  folder of links) but without Otter-Grader, which the notebook does not need (its checker is the
+  support package's); pip may look only in an empty local folder, never online;
 - `google.colab` with Colab's own names and signatures (googlecolab/colabtools): the kernel class
-  `google.colab._kernel.Kernel` whose shell is `google.colab._shell.Shell` (Otter tells Colab by that
-  shell's name), `files.upload()` (the student picks tp1_ab_student.zip; the stand-in hands over the
+  `google.colab._kernel.Kernel` whose shell is `google.colab._shell.Shell` (the first cell tells
+  Colab by that shell's name), `files.upload()` (the student picks tp1_ab_student.zip; the stand-in hands over the
   release's), `files.download()` (recorded), and `_message.blocking_request("get_ipynb")` (the page's
   notebook; Colab keeps notebooks in Drive, not next to the kernel);
 - an empty working folder, as /content is.
@@ -97,31 +97,6 @@ FAKE_COLAB = {
 }
 
 
-def otter_wheel(folder):
-    """A wheel of the installed otter-grader 7.0.0 (its package and metadata, as the index serves it)."""
-    import base64
-    import hashlib
-
-    dist = metadata.distribution("otter-grader")
-    assert dist.version == "7.0.0"
-    info = f"otter_grader-{dist.version}.dist-info"
-    members = {}
-    for file in dist.files:
-        path = Path(file)
-        if path.parts[0] == "otter" and "__pycache__" not in path.parts:
-            members[path.as_posix()] = Path(dist.locate_file(file)).read_bytes()
-        elif path.parts[0] == info and path.name in ("METADATA", "WHEEL", "entry_points.txt"):
-            members[path.as_posix()] = Path(dist.locate_file(file)).read_bytes()
-    record = "".join(f"{name},sha256={base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()},"
-                     f"{len(data)}\n" for name, data in members.items()) + f"{info}/RECORD,,\n"
-    wheel = folder / f"otter_grader-{dist.version}-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-        zf.writestr(f"{info}/RECORD", record)
-    return wheel
-
-
 @pytest.fixture(scope="module")
 def colab(tmp_path_factory):
     """A kernel spec for a Colab-like kernel: {"kernels": folder of its spec, "site": its site-packages,
@@ -144,9 +119,8 @@ def colab(tmp_path_factory):
     site = Path(subprocess.run([str(env / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                capture_output=True, text=True, check=True).stdout.strip())
     (site / "colab_preinstalled.pth").write_text(f"{preinstalled}\n{base / 'fake'}\n")
-    wheels = base / "wheels"
+    wheels = base / "wheels"  # empty: whatever the first cell would install must be there already
     wheels.mkdir()
-    otter_wheel(wheels)
     log, notebook = base / "colab.log", base / "page.ipynb"
     spec = base / "kernels" / "fake-colab"
     spec.mkdir(parents=True)
@@ -171,44 +145,53 @@ def page_notebook():
     """The release with its TODO cells filled, as the Colab page holds it (its name in its metadata)."""
     nb = filled_release()
     nb.cells = nb.cells[:-1]  # not the experiments' report cell
-    nb.cells.append(nbformat.v4.new_code_cell('print("INTERPRETER", grader.interpreter)'))
+    nb.cells.append(nbformat.v4.new_code_cell('print("CHECKER", type(grader).__module__)'))
     nb.metadata["colab"] = {"name": NAME_ON_COLAB, "provenance": []}
     return nb
 
 
+def installed(colab):
+    """{distribution: version} of the simulated Colab environment, as `pip list` gives it."""
+    python = Path(colab["site"]).parents[2] / "bin" / "python"
+    listed = subprocess.run([str(python), "-m", "pip", "list", "--format=json", "--disable-pip-version-check"],
+                            capture_output=True, text=True, check=True, env={**os.environ, "PIP_CONFIG_FILE": os.devnull})
+    return {d["name"]: d["version"] for d in json.loads(listed.stdout)}
+
+
 @pytest.fixture(scope="module")
 def ran(colab, tmp_path_factory):
-    """The notebook run top to bottom on the simulated Colab, from an empty folder."""
+    """The notebook run top to bottom on the simulated Colab, from an empty folder; what pip listed
+    before and after."""
     content = tmp_path_factory.mktemp("content")
     nb = page_notebook()
     nbformat.write(nb, colab["notebook"])
-    assert not list(colab["site"].glob("otter_grader-*"))
+    before = installed(colab)
     run_on_colab(colab, nb, content)
-    return nb, content
+    return nb, content, before, installed(colab)
 
 
-def test_the_first_cell_installs_otter_and_fetches_the_uploaded_course_files(colab, ran):
-    nb, content = ran
-    assert (colab["site"] / "otter_grader-7.0.0.dist-info").is_dir()  # installed by the cell, from the wheel
+def test_the_first_cell_fetches_the_uploaded_course_files_and_changes_no_package(colab, ran):
+    nb, content, before, after = ran
+    assert after == before and "otter-grader" not in after  # Colab's packages as they were; no Otter
     assert colab["log"].read_text().splitlines()[0] == f"upload {build.STUDENT_ZIP}"
     assert (content / "tp1_support" / "checks.py").is_file() and (content / "tests" / "backward.py").is_file()
     assert not (content / "tp1_ab.ipynb").exists()  # the notebook is Colab's, in Drive
     printed = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.output_type == "stream")
-    assert printed.strip() == "INTERPRETER IPythonInterpreter.COLAB"  # Otter sees Colab
+    assert printed.strip() == "CHECKER tp1_support.checker"
 
 
 def test_every_public_check_passes_on_colab(ran):
-    nb, _ = ran
+    nb, *_ = ran
     outputs = check_cells(nb)
     assert len(outputs) == 15
     for question, cell_outputs in outputs.items():
         html = "".join(o.get("data", {}).get("text/html", "") for o in cell_outputs if o.output_type == "execute_result")
-        assert f"{question}</pre></strong> passed!" in html and "grading uses other inputs" in html, (question, cell_outputs)
+        assert f"{question}: public checks passed ✓" in html and "grading uses other inputs" in html, (question, cell_outputs)
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
 
 
 def test_the_hand_in_zip_is_downloaded_and_grades_exactly_as_the_notebook(colab, ran, tmp_path):
-    nb, content = ran
+    nb, content, *_ = ran
     [made] = content.glob("tp1_ab_Dupont_*.zip")
     assert f"download {made}" in colab["log"].read_text().splitlines()
     cell = next(c for c in nb.cells if "make_handin_zip()" in c.source)
@@ -239,4 +222,4 @@ def test_the_course_address_set_at_make_assign_replaces_the_upload(colab, tmp_pa
     assert (tmp_path / "tp1_support" / "checks.py").is_file() and not (tmp_path / build.STUDENT_ZIP).exists()
     assert "upload" not in colab["log"].read_text()[len(before):]
     html = "".join(o.get("data", {}).get("text/html", "") for o in nb.cells[-1].outputs)
-    assert "sgd</pre></strong> passed!" in html
+    assert "sgd: public checks passed ✓" in html

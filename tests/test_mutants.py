@@ -145,6 +145,7 @@ MUTANTS = [
     M("sgd_adds_gradient", "sgd", [("params[name] - eta", "params[name] + eta")], "circles_accuracy"),
     M("sgd_no_return", "sgd", [(SGD, "for name in params:\n        params[name] -= eta * grads[name]")]),
     M("sgd_ignores_eta", "sgd", [("- eta * grads[name]", "- grads[name]")]),
+    M("sgd_no_step", "sgd", [(SGD, "return dict(params)")], "circles_accuracy"),
     # --- autograd
     M("autograd_no_requires_grad", "init_params_autograd",
       [(AUTOGRAD_BODY, "params = init_params(nx, nh, ny)\n")]),
@@ -191,6 +192,9 @@ MUTANTS = [
       "mnist_accuracy"),
     M("mnist_diverged", "MNIST_HPARAMS", [('"eta": 0.1', '"eta": 50.0')], "mnist_accuracy",
       mistakes={"mnist_accuracy": {"mnist_diverged"}}),
+    M("mnist_underfit", "MNIST_HPARAMS", [('"nh": 100', '"nh": 4'), ('"eta": 0.1', '"eta": 0.001'),
+                                          ('"epochs": 15', '"epochs": 2')], "mnist_accuracy",
+      mistakes={"mnist_accuracy": {"mnist_underfit"}}),
     # --- SVM
     M("svm_linear_kernel", "fit_svm", [('SVC(kernel="poly", degree=2, coef0=1.0, C=1.0)', 'SVC(kernel="linear")')]),
     M("svm_poly_odd_degree", "fit_svm", [('SVC(kernel="poly", degree=2, coef0=1.0, C=1.0)', 'SVC(kernel="poly")')]),

@@ -4,7 +4,8 @@ and every valid variant (tests/test_variants.py).
 
 - the reference's functions pass every check;
 - each mutant fails the check of the question the grader diagnoses it on, and the check's message
-  names the mistake with the catalogue's words, the grader's ("Likely mistake — title: feedback");
+  names the mistake with the catalogue's title and hint ("Likely mistake — title: hint"; the
+  grader's report gives the same title with its feedback);
   the mutants that lose circles_accuracy at grading fail its public check too;
 - each notebook of valid variants passes every check;
 - nothing the release ships for the checks is secret (no reference, no hidden seed or test).
@@ -118,7 +119,7 @@ def test_a_mutant_fails_its_public_check_with_the_graders_words(mutant):
             public_check(question, ns)
         message = str(failed.value)
         for mistake_id in mistake_ids:
-            assert f"Likely mistake — {CATALOGUE[mistake_id].title}: {CATALOGUE[mistake_id].feedback}" in message
+            assert f"Likely mistake — {CATALOGUE[mistake_id].title}: {CATALOGUE[mistake_id].hint}" in message
             assert mistake_id in failed.value.mistakes
         # no other catalogued mistake of that question is named
         others = {m for m in failed.value.mistakes if CATALOGUE[m].question == question} - set(mistake_ids)

@@ -489,8 +489,14 @@ def judge_sgd(arrays_in, params, out, meta):
             continue
         got = {n: out.get(f"{case}.returned.{n}") for n in PARAMS}
         ok = all(g is not None and close(g, expected[n], tol) for n, g in got.items())
+        unchanged = not ok and all(g is not None and np.shape(g) == P[n].shape and np.array_equal(g, P[n])
+                                   for n, g in got.items())
         if v.add(f"one step p - eta * grad ({case})", ok,
+                 "the returned parameters are the ones sgd received, unchanged" if unchanged else
                  "the returned parameters are not p - eta * grad (eta = %g)" % eta) or any(g is None for g in got.values()):
+            continue
+        if unchanged:
+            v.diagnose("sgd_no_step")
             continue
         for mistake, alt in (("sgd_adds_gradient", {n: P[n] + eta * G[n] for n in PARAMS}),
                              ("sgd_ignores_eta", {n: P[n] - G[n] for n in PARAMS})):

@@ -3,7 +3,7 @@ hidden checks (autograder.checks), a mistake charged on its own question once.""
 import signal
 
 from .. import checks
-from ..mistakes import CATALOGUE, likely_mistake
+from ..mistakes import CATALOGUE, graded_feedback
 from ..results import QuestionResult, State
 from ..text import safe_text
 from .inputs import grading_inputs
@@ -13,7 +13,7 @@ def _feedback(verdict):
     """The feedback of a judged question: the diagnosis first (what the mistake is, in words), then
     each failed check once, then what could not be judged because of them, then the notes."""
     checks_ = verdict.all_checks()
-    lines = [likely_mistake(m) for m in verdict.mistakes]
+    lines = [graded_feedback(m) for m in verdict.mistakes]
     failed = [c for c in checks_ if not c.passed and c.judged]
     seen = set()
     for c in failed:
