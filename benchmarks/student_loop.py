@@ -1,6 +1,6 @@
 """The student's loop, timed (the numbers of docs/development.md, "The student's loop").
 
-1. Each public check, as `grader.check("name")` runs it (Otter reading the release's tests/ and
+1. Each public check, as `grader.check("name")` runs it (tp1_support.checker reading the release's tests/ and
    calling tp1_support.checks), warm: torch imported and torch.optim's first import done, as the
    notebook's import cell does; the reference's functions; first call and the median of the next ones.
 2. The release notebook, its TODO cells filled with the reference's, run top to bottom with nbclient
@@ -150,7 +150,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     print(f"{os.cpu_count()} cores; load average {load_average()}")
 
-    print("\n1. Public checks through grader.check, warm (torch and torch._dynamo imported), reference functions")
+    print("\n1. Public checks through grader.check, warm (torch imported, torch.optim's first optimizer made), reference functions")
     times, checks_folder = time_checks(args.repeat)
     print(f"{'question':<22}{'first call':>12}{'median of ' + str(args.repeat):>14}")
     for question, (first, median) in times.items():

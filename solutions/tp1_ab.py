@@ -649,7 +649,9 @@ show_training(history_manual, lambda X: forward(params, X)[0], data, "part1", "P
 # %% [markdown]
 # What the grader's **circles_accuracy** will see: the check below trains your `forward`, `backward`
 # and `sgd` with the grader's own loop and hyper-parameters (not your `train_part1`), and measures the
-# accuracy on 1,000 fresh Circles points, drawn anew at each run of the check (about 0.3 s a run).
+# accuracy on 1,000 fresh Circles points, drawn anew at each run of the check. A training run takes
+# about 0.3 s; the check stops at the first run that reaches full points (most often the first) and
+# makes up to 3, so it takes up to about 1 s.
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -1654,8 +1656,8 @@ plt.show()
 
 # %% [markdown]
 # What the grader's **mnist_accuracy** will see: the check below trains your `init_model_optim` and
-# `loss_accuracy_nn` with your `MNIST_HPARAMS` as the grader does, for as long as fits in a
-# fraction of a second, and says how far it got (the grader trains every epoch).
+# `loss_accuracy_nn` with your `MNIST_HPARAMS` as the grader does, for the updates the grader's
+# cost estimate puts in 0.3 s, and says how far it got (the grader trains every epoch).
 
 # %% [raw]
 # # BEGIN QUESTION

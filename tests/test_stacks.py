@@ -268,3 +268,28 @@ def test_grading_json_publishes_the_graders_underfit_level():
 
     published = json.loads((RELEASE / "tp1_support" / "data" / "grading.json").read_text())
     assert published["mnist"]["underfit_loss"] == accuracy.MNIST_UNDERFIT_LOSS
+
+
+def test_an_optimizer_that_does_not_step_the_model_is_not_called_underfitting():
+    mutant = next(m for m in MUTANTS if m.name == "optim_wrong_parameters")
+    with pytest.raises(checks.PublicCheckFailed) as failed:
+        public_check("mnist_accuracy", namespace(mutated(mutant)))
+    assert failed.value.mistakes == []
+    assert re.fullmatch(r"the model's parameters did not move in \d+ updates of the training \(loss \d\.\d{3} -> "
+                        r"\d\.\d{3}\): does the optimizer step the parameters of the model that is trained\? \(see "
+                        r"init_model_optim's check\)", str(failed.value))
+
+    from autograder.checks import accuracy
+    from autograder.config import Thresholds
+
+    rng = np.random.default_rng(0)
+    weights = [rng.normal(0, 0.01, s) for s in ((100, 784), (100,), (10, 100), (10,))]
+    Xprobe = rng.random((accuracy.MNIST_PROBE_DIGITS, 784))
+    logits = np.tanh(Xprobe @ weights[0].T + weights[1]) @ weights[2].T + weights[3]
+    out = {**{f"param{i}": w for i, w in enumerate(weights)}, "probe_logits": logits, "train_loss": np.full(15, 2.3026)}
+    meta = {"hparams": {"nh": 100, "eta": 0.1, "batch_size": 32, "epochs": 15}, "contract_parameters": True}
+    verdict = accuracy.judge_mnist_accuracy({"Xprobe": Xprobe}, {}, out, meta, Thresholds(full=0.85, half=0.7))
+    assert verdict.mistakes == []
+    assert verdict.notes[-1] == ("The training loss did not change from one epoch to the next (2.303): the model's "
+                                 "parameters did not move. Does the optimizer step the parameters of the model that "
+                                 "is trained?")

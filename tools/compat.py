@@ -173,7 +173,8 @@ def run_notebook(name, stack, python, cache):
         for part in ("tp1_support", "tests"):
             shutil.copytree(RELEASE / part, content / part)
     nb = nbformat.read(REFERENCE, as_version=4)
-    nbformat.write(nb, work / "page.ipynb")
+    # Colab's page holds the notebook (in Drive); on a laptop it is a file next to tp1_support/
+    nbformat.write(nb, work / "page.ipynb" if stack.colab else content / "tp1_ab.ipynb")
     first = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
     kernels = kernel_spec(work, python, stack.colab, env)
     km = KernelManager(kernel_name="compat", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]))

@@ -297,6 +297,10 @@ def judge_mnist_accuracy(arrays_in, params, out, meta, thresholds):
     if v.fraction < 1 and isinstance(raw_losses, np.ndarray) and raw_losses.ndim == 1 and len(raw_losses):
         if not np.all(np.isfinite(raw_losses)) or raw_losses[-1] > 2 * np.log(10):  # worse than guessing uniformly
             v.diagnose("mnist_diverged")
+        elif len(raw_losses) > 1 and np.ptp(raw_losses) <= 1e-6 * abs(raw_losses[0]):
+            v.notes.append(f"The training loss did not change from one epoch to the next ({raw_losses[0]:.3f}): the "
+                           "model's parameters did not move. Does the optimizer step the parameters of the model "
+                           "that is trained?")
         elif raw_losses[-1] > MNIST_UNDERFIT_LOSS:
             v.diagnose("mnist_underfit")
             v.notes.append(f"The training loss went from {raw_losses[0]:.3f} (first epoch) to {raw_losses[-1]:.3f} "

@@ -84,14 +84,27 @@ def autograd_refused(what="backward"):
         raise AutogradNotAllowed(f"{what} used autograd (a backward pass through a graph it recorded); "
                                  "Part 1 computes the gradients by hand")
 
+    def refuse_transform(*args, **kwargs):
+        raise AutogradNotAllowed(f"{what} used autograd (a torch.func transform); Part 1 computes the gradients "
+                                 "by hand")
+
+    graph = torch.autograd.graph
+    # torch.func's reverse-mode transforms start by disabling saved-tensor hooks, which the hooks
+    # above refuse with a RuntimeError: under the guard, that start is refused as what it is.
+    disable = getattr(graph, "disable_saved_tensors_hooks", None)
     try:
-        with _RefuseAutograd(what), torch.autograd.graph.saved_tensors_hooks(_pack, unpack):
+        if disable is not None:
+            graph.disable_saved_tensors_hooks = refuse_transform
+        with _RefuseAutograd(what), graph.saved_tensors_hooks(_pack, unpack):
             yield
     except RuntimeError as e:
         refused = autograd_refusal(e, what)
         if refused is None or refused is e:
             raise
         raise refused from None
+    finally:
+        if disable is not None:
+            graph.disable_saved_tensors_hooks = disable
 
 
 def autograd_refusal(error, what="backward"):
@@ -101,7 +114,7 @@ def autograd_refusal(error, what="backward"):
     if isinstance(error, AutogradNotAllowed):
         return error
     if isinstance(error, RuntimeError) and _FUNC_REFUSES_HOOKS in str(error):
-        return AutogradNotAllowed(f"{what} used autograd (torch.func.grad, vjp, jacrev or hessian); Part 1 "
+        return AutogradNotAllowed(f"{what} used autograd (a torch.func transform); Part 1 "
                                   "computes the gradients by hand")
     return None
 

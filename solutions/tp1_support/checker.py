@@ -1,9 +1,10 @@
 """`grader.check("name")`: runs a question's public checks (tests/name.py) and shows what they found.
 
-The release's tests/ are in Otter-Grader's test-file format (the grading side is Otter's); this is
-the small client that runs them in the student's notebook, in place of Otter's own (`otter.Notebook`),
-whose dependencies would replace packages Google Colab preinstalls (ipywidgets, wrapt, ...). It
-needs nothing but the standard library. The result shows as wrapped text in every notebook
+The release's tests/ are in Otter-Grader's test-file format (Otter Assign writes them, and a stock
+`otter run` grades with them); this is the small client that runs them in the student's notebook, in
+place of Otter's own (`otter.Notebook`), whose dependencies would replace packages Google Colab
+preinstalls (ipywidgets 7 -> 8, wrapt 2 -> 1, and bring nbconvert's Playwright along). It needs
+nothing but the standard library. The result shows as wrapped text in every notebook
 front-end (Jupyter, Colab, VS Code) and as plain text anywhere else.
 
     grader = Notebook(tests_dir="tests")

@@ -8,7 +8,7 @@ in the release, and none here. When a symptom is a known mistake, the message na
 of the grader's feedback (`tp1_support.catalogue`).
 
 A check prints what it verified and returns those lines; on a failure it raises `PublicCheckFailed`
-(an AssertionError: Otter reports a failed test) whose message says what failed, and `.mistakes`
+(an AssertionError: grader.check, and Otter, report a failed test) whose message says what failed, and `.mistakes`
 the catalogue ids it diagnosed. These are public checks on random inputs; grading uses other inputs.
 """
 import copy
@@ -1116,7 +1116,8 @@ def check_mnist_hparams(MNIST_HPARAMS):
 def train_mnist(init_model_optim, loss_accuracy_nn, hp, X, Y, generator, max_updates=None):
     """The notebook's Part-4 loop with MNIST_HPARAMS hp: per epoch, mini-batches in a new random order,
     L = loss_accuracy_nn(loss, model(X_batch), Y_batch), zero_grad, L.backward(), step. Stops after
-    `max_updates` (None: trains every epoch). Returns (model, batch losses, updates done, updates in all)."""
+    `max_updates` (None: trains every epoch). Returns (model, batch losses, updates done, updates in all,
+    whether the model's parameters moved)."""
     result = _call(init_model_optim, "init_model_optim", (X.shape[1], hp["nh"], Y.shape[1], hp["eta"]),
                    f"init_model_optim({X.shape[1]}, {hp['nh']}, {Y.shape[1]}, {hp['eta']})")
     model, loss, optim = result if isinstance(result, (tuple, list)) and len(result) == 3 else (None, None, None)
@@ -1125,6 +1126,7 @@ def train_mnist(init_model_optim, loss_accuracy_nn, hp, X, Y, generator, max_upd
              f"it returned {_kind(result)}")
     per_epoch = -(-X.shape[0] // hp["batch_size"])
     total, losses = per_epoch * hp["epochs"], []
+    initial = [p.detach().clone() for p in model.parameters()]
     for epoch in range(hp["epochs"]):
         for idx in torch.randperm(X.shape[0], generator=generator).split(hp["batch_size"]):
             where = f" (epoch {epoch + 1})"
@@ -1136,8 +1138,13 @@ def train_mnist(init_model_optim, loss_accuracy_nn, hp, X, Y, generator, max_upd
             optim.step()
             losses.append(float(L.detach()))
             if not math.isfinite(losses[-1]) or (max_updates is not None and len(losses) >= max_updates):
-                return model, losses, len(losses), total
-    return model, losses, len(losses), total
+                return model, losses, len(losses), total, _moved(model, initial)
+    return model, losses, len(losses), total, _moved(model, initial)
+
+
+def _moved(model, initial):
+    """Whether training changed any of the model's parameters."""
+    return any(not torch.equal(p.detach(), q) for p, q in zip(model.parameters(), initial))
 
 
 @public_check
@@ -1150,13 +1157,16 @@ def check_mnist_accuracy(init_model_optim, loss_accuracy_nn, MNIST_HPARAMS, mnis
     # as many updates as the grader's cost model puts in `seconds` (a count, not a clock: the same
     # updates on a busy machine as on an idle one)
     per_update = mnist_seconds(hp["nh"], hp["batch_size"], 1) / -(-mnist.Xtrain.shape[0] // hp["batch_size"])
-    model, losses, done, total = train_mnist(init_model_optim, loss_accuracy_nn, hp, mnist.Xtrain, mnist.Ytrain,
-                                             _generator(), max(1, int(seconds / per_update)))
+    model, losses, done, total, moved = train_mnist(init_model_optim, loss_accuracy_nn, hp, mnist.Xtrain, mnist.Ytrain,
+                                                    _generator(), max(1, int(seconds / per_update)))
     window = max(1, min(20, len(losses) // 5))
     first, last = float(np.mean(losses[:window])), float(np.mean(losses[-window:]))
     if not math.isfinite(losses[-1]) or last > 2 * math.log(10):
         fail(f"with MNIST_HPARAMS the training loss grows or becomes NaN: {first:.3f} over the first updates, "
              f"{losses[-1]:.3g} after {done}", "mnist_diverged")
+    if not moved:
+        fail(f"the model's parameters did not move in {done} updates of the training (loss {first:.3f} -> {last:.3f}): "
+             "does the optimizer step the parameters of the model that is trained? (see init_model_optim's check)")
     with torch.no_grad():
         scores = model(mnist.Xtest)
     accuracy = float((scores.argmax(1) == mnist.Ytest.argmax(1)).double().mean())
