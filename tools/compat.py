@@ -311,10 +311,11 @@ def main(argv=None):
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     args.cache.mkdir(parents=True, exist_ok=True)
-    global RELEASE  # a snapshot of the release: the run measures one build, whatever happens in the checkout
-    snapshot = Path(tempfile.mkdtemp(prefix="tp1-compat-release-")) / "assignment"
-    shutil.copytree(RELEASE, snapshot, ignore=shutil.ignore_patterns("__pycache__"))
-    RELEASE = snapshot
+    global RELEASE, REFERENCE  # a snapshot of the release: the run measures one build, whatever happens in the checkout
+    snapshot = Path(tempfile.mkdtemp(prefix="tp1-compat-release-"))
+    shutil.copytree(RELEASE, snapshot / "assignment", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REFERENCE, snapshot / "reference.ipynb")
+    RELEASE, REFERENCE = snapshot / "assignment", snapshot / "reference.ipynb"
     entries = corpus()
     rows, ok = {}, True
     for name in names:
