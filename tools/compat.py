@@ -55,7 +55,7 @@ class Stack:
     installs: list  # pip install argument lists, in order
     what: str
     colab: bool = False
-    notes: list = field(default_factory=list)
+    absent: list = field(default_factory=list)  # what the image lacks: uninstalled before every run
 
 
 def requirements():
@@ -64,7 +64,7 @@ def requirements():
 
 STACKS = {
     "colab-2025-12": Stack("3.12", [COLAB_2025_12], "Colab's Dec 2025 image: Python 3.12, torch 2.9.0, numpy 2.0.2, "
-                           "scikit-learn 1.6.1, matplotlib 3.10.0, IPython 7.34", colab=True),
+                           "scikit-learn 1.6.1, matplotlib 3.10.0, IPython 7.34", colab=True, absent=["mlxtend"]),
     "oldest": Stack("3.10", [OLDEST], "Python 3.10 with the oldest releases requirements.txt admits: torch 2.4.1, "
                     "numpy 1.26.4, scikit-learn 1.3.2, matplotlib 3.8.4"),
     "kit": Stack("3.11", [["torch==2.13.0"], requirements(), ["ipykernel"]],
@@ -108,7 +108,7 @@ def build(name, stack, cache, python_roots):
     venv = folder / "venv"
     python = venv / "bin" / "python"
     stamp = folder / "stamp.json"
-    wanted = {"python": stack.python, "installs": stack.installs,
+    wanted = {"python": stack.python, "installs": stack.installs, "absent": stack.absent,
               "requirements": (RELEASE / "requirements.txt").read_text()}
     if python.exists() and stamp.exists() and json.loads(stamp.read_text()) == wanted:
         return str(python)
@@ -118,7 +118,8 @@ def build(name, stack, cache, python_roots):
     for arguments in stack.installs:
         print(f"  [{name}] pip install {' '.join(arguments)}", flush=True)
         pip(python, "install", "--quiet", *arguments)
-    (folder / "image.json").write_text(json.dumps(freeze(python), indent=1, sort_keys=True))
+    image = {k: v for k, v in freeze(python).items() if k not in stack.absent}
+    (folder / "image.json").write_text(json.dumps(image, indent=1, sort_keys=True))
     stamp.write_text(json.dumps(wanted))
     return str(python)
 
@@ -323,6 +324,7 @@ def main(argv=None):
         print(f"{name}: {stack.what}", flush=True)
         python = build(name, stack, args.cache, args.pythons.split(os.pathsep))
         restore_image(python, args.cache / name)
+        assert not set(stack.absent) & set(freeze(python)), f"{name}: {stack.absent} must be absent"
         notebook = run_notebook(name, stack, python, args.cache)
         print(f"  notebook: {'ran' if notebook['ran'] else notebook['error']} in {notebook['seconds']} s; "
               f"{notebook['checks_passed']}/{notebook['checks']} checks passed; first cell {notebook['first_cell_seconds']} s; "
