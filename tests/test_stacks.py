@@ -195,8 +195,8 @@ def test_an_underfitting_mnist_choice_is_named_by_the_graders_feedback():
     assert graded_feedback("mnist_underfit") == (
         "Likely mistake — MNIST network underfits (too small or trained too little): With your MNIST_HPARAMS the "
         "training loss stays high: the network does not fit even its training digits. Too few hidden units, too "
-        "small a learning rate or too few epochs: the TP's nh = 100, eta = 0.1, batches of 32 and 15 epochs fit "
-        "them in about 1 s of CPU.")
+        "small a learning rate or too few epochs: the kit's reference choice (nh = 100, eta = 0.1, batches of 32, "
+        "15 epochs) fits them in about 1 s of CPU.")
     assert not any("optimizer" in note for note in verdict.notes)
 
 

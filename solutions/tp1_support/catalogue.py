@@ -197,7 +197,8 @@ _ENTRIES = {
     "mnist_underfit": ("mnist_accuracy", "MNIST network underfits (too small or trained too little)",
                        "With your MNIST_HPARAMS the training loss stays high: the network does not fit even its "
                        "training digits. Too few hidden units, too small a learning rate or too few epochs: the "
-                       "TP's nh = 100, eta = 0.1, batches of 32 and 15 epochs fit them in about 1 s of CPU."),
+                       "kit's reference choice (nh = 100, eta = 0.1, batches of 32, 15 epochs) fits them in about 1 s "
+                       "of CPU."),
     # SVM
     "svm_linear_kernel": ("fit_svm", "linear kernel on Circles",
                           "Your SVM has a linear kernel: no straight line separates a disk from a ring. Try "
