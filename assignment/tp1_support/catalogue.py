@@ -1,10 +1,12 @@
 """The catalogue of known student mistakes, in one place: the public checks that students run while
 they work (tp1_support.checks) and the grader's feedback (autograder/mistakes.py imports this module
-from the release) name a mistake with the same title and words, as "Likely mistake — title: feedback".
+from the release) name a mistake with the same title.
 
 Each entry: the question it costs points on, a short title (the instructor's summary counts them),
-and the feedback in plain words. It describes mistakes and their symptoms; it holds no test input
-and no reference solution.
+the feedback of the graded report (after grading: it may say how to fix it) and the hint the public
+checks give while the student works (HINTS: which mistake it is and the idea behind it, not the line
+of code: the fix is the student's to write). It describes mistakes and their symptoms; it holds no
+test input and no reference solution.
 """
 from dataclasses import dataclass
 
@@ -13,10 +15,11 @@ from dataclasses import dataclass
 class Mistake:
     question: str
     title: str
-    feedback: str
+    feedback: str  # the graded report's words, after grading
+    hint: str  # the public checks' words, while the student works
 
 
-CATALOGUE = {m_id: Mistake(*fields) for m_id, fields in {
+_ENTRIES = {
     # init_params
     "init_no_scale": ("init_params", "weights not scaled by 0.3",
                       "Your weights have a standard deviation of about 1: multiply torch.randn(...) by 0.3."),
@@ -118,6 +121,9 @@ CATALOGUE = {m_id: Mistake(*fields) for m_id, fields in {
                       "Your sgd updates the parameters but returns None: return the dict of parameters."),
     "sgd_ignores_eta": ("sgd", "sgd ignores eta",
                         "Your sgd does not use the learning rate: the step is p - eta * grad."),
+    "sgd_no_step": ("sgd", "sgd does not move the parameters",
+                    "Your sgd returns the parameters it received, unchanged: it must return p - eta * grad for "
+                    "each parameter (new tensors, or the same ones updated in place)."),
     # autograd
     "autograd_no_requires_grad": ("init_params_autograd", "parameters without requires_grad",
                                   "Your parameters do not require a gradient: call .requires_grad_() on "
@@ -188,6 +194,11 @@ CATALOGUE = {m_id: Mistake(*fields) for m_id, fields in {
     "mnist_diverged": ("mnist_accuracy", "MNIST training diverged",
                        "With your MNIST_HPARAMS the training loss grows or becomes NaN: the learning rate "
                        "eta is too large for this network; try 0.01 to 0.5."),
+    "mnist_underfit": ("mnist_accuracy", "MNIST network underfits (too small or trained too little)",
+                       "With your MNIST_HPARAMS the training loss stays high: the network does not fit even its "
+                       "training digits. Too few hidden units, too small a learning rate or too few epochs: the "
+                       "kit's reference choice (nh = 100, eta = 0.1, batches of 32, 15 epochs) fits them in about 1 s "
+                       "of CPU."),
     # SVM
     "svm_linear_kernel": ("fit_svm", "linear kernel on Circles",
                           "Your SVM has a linear kernel: no straight line separates a disk from a ring. Try "
@@ -196,10 +207,114 @@ CATALOGUE = {m_id: Mistake(*fields) for m_id, fields in {
                             "Your SVM's polynomial kernel has an odd degree (scikit-learn's default is 3) "
                             "and coef0 = 0: it only sums odd monomials, which cannot tell a disk from the "
                             "ring around it. Use degree=2, or the RBF kernel."),
-}.items()}
+}
+
+HINTS = {  # while working: which mistake, and the idea, not the line of code
+    "init_no_scale": "Your weights have a standard deviation of about 1: the notebook's law is N(0, 0.3²).",
+    "init_variance_as_std": "Your weights have a standard deviation of about 0.55 = √0.3: in N(0, 0.3²), 0.3 is the "
+                            "standard deviation, not the variance.",
+    "init_uniform": "Your weights look uniformly distributed: the notebook's law is a normal one.",
+    "init_bias_random": "Your biases are not zero: the notebook starts them at zero.",
+    "params_in_out_layout": "Your weights have the (in, out) layout: the kit's weights are (out, in), as nn.Linear's.",
+    "softmax_wrong_axis": "Your SoftMax normalises each column, over the batch: each row, one example, must sum to 1.",
+    "softmax_unstable": "Your forward gives NaN or inf for large logits: exp overflows. The SoftMax of a row does not "
+                        "change when one number is subtracted from the whole row: which number keeps exp in range?",
+    "no_softmax": "The rows of your Yhat are not probability distributions: the output layer ends with a SoftMax.",
+    "sigmoid_hidden": "Your hidden layer uses the sigmoid: the TP's network uses tanh.",
+    "no_hidden_activation": "Your h equals htilde: without the hidden layer's activation the network is linear.",
+    "forward_bias_missing": "Your forward leaves a bias out: each layer adds its bias.",
+    "dtype_changed": "Your forward does not return the dtype of its input (float32 in, float32 out): something in "
+                     "it converts the tensors it receives.",
+    "outputs_incomplete": "Your outputs dict lacks some of the keys X, htilde, h, ytilde, yhat (or names them "
+                          "differently): backward reads every intermediate from it, under exactly these names.",
+    "loss_summed": "Your loss is N times the expected value: L is the mean over the batch, not the sum.",
+    "loss_mean_over_classes": "Your loss is the expected value divided by the number of classes: the mean is over "
+                              "the examples only.",
+    "loss_sign": "Your loss is negative: look at the sign in the definition of the cross-entropy.",
+    "accuracy_percent": "Your accuracy is 100 times the expected value: an accuracy is a fraction in [0, 1].",
+    "accuracy_count": "Your accuracy is the number of correct rows, not their fraction.",
+    "loss_not_tensor": "Your L is not a torch tensor: Part 2 differentiates it, so it must stay a tensor.",
+    "grad_summed": "Your gradients are exactly N times the expected ones: the loss is the mean over the batch, and "
+                   "its gradient carries the 1/N of that mean.",
+    "missing_tanh_derivative": "Your gradients of Wh and bh miss a factor: between htilde and h, the chain rule goes "
+                               "through tanh.",
+    "tanh_derivative_of_htilde": "Your tanh derivative is evaluated on the wrong intermediate: write the derivative "
+                                 "of tanh in terms of tanh itself, and see which output of forward that is.",
+    "gradient_transposed": "A gradient has the transposed shape: a gradient has the shape of its parameter.",
+    "h_instead_of_x": "Your gradient of Wh uses h where it needs the input of the hidden layer.",
+    "bias_not_summed": "Your bias gradient has one row per example: one bias serves the whole batch, so its gradient "
+                       "gathers every example's.",
+    "bias_grad_mean": "Your bias gradients are exactly 1/N of the expected ones: the 1/N of the mean is already in "
+                      "dL/dytilde; count it once.",
+    "bias_grad_shape": "Your bias gradient has the right values but shape (out,): a bias, and its gradient, is a row "
+                       "(1, out).",
+    "dtype_changed_backward": "Your gradients are not float32 for float32 parameters: something in backward converts "
+                              "the tensors it receives.",
+    "htilde_instead_of_h": "Your gradient of Wy uses htilde, the hidden layer before tanh: what is the output "
+                           "layer's input?",
+    "grad_keys_renamed": "Your backward returns its gradients under other keys: sgd pairs gradients and parameters "
+                         "by name, so they need the parameters' own names.",
+    "gradient_sign": "Your gradients have the opposite sign: check the sign of dL/dytilde.",
+    "backward_uses_autograd": "Your backward gets its gradients from autograd: Part 1 asks for them by hand, from "
+                              "the course's formulas and the chain rule. Autograd is Part 2.",
+    "sgd_adds_gradient": "Your sgd moves up the gradient: a descent step goes against it.",
+    "sgd_no_return": "Your sgd updates the parameters but returns None: the training loop uses what sgd returns.",
+    "sgd_ignores_eta": "Your sgd does not use the learning rate.",
+    "sgd_no_step": "Your sgd returns the parameters unchanged: a step moves each parameter against its gradient, "
+                   "scaled by the learning rate.",
+    "autograd_no_requires_grad": "Your parameters do not require a gradient: autograd tracks only the tensors that "
+                                 "ask for it.",
+    "autograd_nonleaf_init": "Your parameters are not leaf tensors: a tensor computed from one that requires a "
+                             "gradient is a node of the graph, not a parameter. Make it require a gradient once it "
+                             "is drawn and scaled.",
+    "autograd_grads_not_zeroed": "Your second step used the sum of both gradients: .grad accumulates from one "
+                                 "backward pass to the next.",
+    "sgd_autograd_no_return": "Your sgd_autograd does not return the parameters: the training loop uses what it "
+                              "returns.",
+    "autograd_params_not_leaf": "After your step the parameters are no longer leaf tensors: autograd recorded the "
+                                "update itself in the graph.",
+    "autograd_params_new_tensors": "Your step replaces each parameter by a new tensor that no longer requires a "
+                                   "gradient: the step must change the parameters themselves.",
+    "nn_softmax_in_model": "Your model ends with a SoftMax, but nn.CrossEntropyLoss expects logits: it applies the "
+                           "SoftMax itself.",
+    "nn_sigmoid": "Your model uses Sigmoid: the TP's network uses tanh.",
+    "nn_no_activation": "Your model has no activation between its Linear layers, so it is linear.",
+    "nn_other_activation": "Your model uses another activation than the TP's tanh.",
+    "nn_wrong_loss": "Your loss is not the cross-entropy of logits.",
+    "nn_grads_not_zeroed": "Your sgd_nn leaves the gradients in place after the step: .grad accumulates, so the next "
+                           "step would add both.",
+    "nn_accuracy_percent": "Your accuracy is 100 times the expected value: an accuracy is a fraction in [0, 1].",
+    "nn_softmax_before_loss": "Your loss is the cross-entropy of SoftMax(Ytilde): nn.CrossEntropyLoss takes the "
+                              "logits and applies the SoftMax itself.",
+    "nn_loss_not_differentiable": "Your L has the right value but autograd cannot differentiate it (computed without "
+                                  "gradients, or detached): the training loop calls L.backward().",
+    "nn_loss_not_tensor": "Your L is not a torch tensor: the training loop differentiates it.",
+    "sgd_nn_ignores_eta": "Your sgd_nn does not use the learning rate.",
+    "optim_ignores_eta": "Your optimizer's learning rate is not eta.",
+    "optim_not_sgd": "Your optimizer is not plain SGD (another class, or momentum or weight decay).",
+    "optim_wrong_parameters": "Your optimizer does not hold exactly the returned model's parameters (a second "
+                              "model?).",
+    "mnist_over_budget": "Your MNIST_HPARAMS ask for more computation (hidden units x epochs, or tiny batches) than "
+                         "the grader's CPU budget: the grader does not train that network.",
+    "mnist_diverged": "With your MNIST_HPARAMS the training loss grows or becomes NaN: the steps are too large for "
+                      "this network.",
+    "mnist_underfit": "With your MNIST_HPARAMS the training loss stays high: the network is too small, its steps too "
+                      "small or its training too short to fit even the training digits.",
+    "svm_linear_kernel": "Your SVM has a linear kernel: no straight line separates a disk from the ring around it.",
+    "svm_poly_odd_degree": "Your SVM's polynomial kernel has an odd degree and coef0 = 0: it only sums odd monomials, "
+                           "which cannot tell a disk from the ring around it.",
+}
+
+CATALOGUE = {m_id: Mistake(*fields, hint=HINTS[m_id]) for m_id, fields in _ENTRIES.items()}
 
 
 def likely_mistake(mistake_id):
-    """The line a check prints for a diagnosed mistake, in the words of the grader's feedback."""
+    """The line a public check prints for a diagnosed mistake, while the student works: its title and hint."""
+    mistake = CATALOGUE[mistake_id]
+    return f"Likely mistake — {mistake.title}: {mistake.hint}"
+
+
+def graded_feedback(mistake_id):
+    """The line of the graded report for a diagnosed mistake: its title and the grader's feedback."""
     mistake = CATALOGUE[mistake_id]
     return f"Likely mistake — {mistake.title}: {mistake.feedback}"
