@@ -14,6 +14,7 @@ import contextlib
 import json
 import re
 import sys
+import warnings
 from pathlib import Path
 
 import nbformat
@@ -111,6 +112,20 @@ def test_the_guard_stops_every_route_on_this_torch_and_autograd_works_after_it()
     W = autograd_guard._leaf()
     torch.tanh(W).sum().backward()
     assert W.grad is not None
+
+
+def test_probing_the_routes_shows_the_student_no_warning_of_torchs(monkeypatch):
+    """torch 2.14 warns that torch.jit is deprecated when a route is probed: the student called nothing."""
+    def warns_then_runs(leaf):
+        warnings.warn("`torch.jit.script` is deprecated", FutureWarning)
+        return leaf * 2
+
+    monkeypatch.setattr(autograd_guard, "ROUTES", {"a route that warns": warns_then_runs})
+    probe = getattr(autograd_guard.unguarded_routes, "__wrapped__", autograd_guard.unguarded_routes)
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        assert probe() == ("a route that warns",)
+    assert shown == []
 
 
 def test_a_route_the_guard_cannot_see_is_a_note_not_a_failure(monkeypatch):
