@@ -44,6 +44,7 @@ def notebook_path(folder="."):
     main = sys.modules.get("__main__")
     for candidate in (getattr(main, "__vsc_ipynb_file__", None), os.environ.get("JPY_SESSION_NAME")):
         if isinstance(candidate, str) and candidate.endswith(".ipynb") and os.path.isfile(candidate):
+            _refuse_if_saved_as(Path(candidate))
             return Path(candidate)
     notebooks = sorted(p for p in Path(folder).glob("*.ipynb") if p.is_file())
     if len(notebooks) == 1:
@@ -53,6 +54,28 @@ def notebook_path(folder="."):
                           "notebook you hand in, in its own folder")
     raise HandinError(f"this folder holds {len(notebooks)} notebooks ({', '.join(p.name for p in notebooks)}): "
                       "say which one to hand in, e.g. make_handin_zip(\"" + notebooks[0].name + "\")")
+
+
+def _refuse_if_saved_as(started_as):
+    """JupyterLab's "Save Notebook As..." writes a new file but leaves the kernel's JPY_SESSION_NAME on
+    the old one: a newer notebook beside it may be the one open now. Zipping the old one would hand in
+    stale work without a word, so ask instead."""
+    started = started_as.stat().st_mtime
+    newer = sorted(p.name for p in started_as.parent.glob("*.ipynb")
+                   if p.is_file() and p != started_as and p.stat().st_mtime > started)
+    if newer:
+        raise HandinError(f"this notebook was opened as {started_as.name}, but {', '.join(newer)} beside it was "
+                          f"saved more recently (after \"Save Notebook As\"?): say which one to hand in, e.g. "
+                          f"make_handin_zip(\"{newer[0]}\")")
+
+
+def _ago(seconds):
+    """How long ago, in words a student reads at a glance."""
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} minutes ago"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.0f} hours ago"
+    return f"{seconds / 86400:.0f} days ago"
 
 
 def _read_notebook(path):
@@ -109,10 +132,9 @@ def make_handin_zip(notebook=None, folder="."):
         name, text = path.name, _read_notebook(path)
         modified = datetime.datetime.fromtimestamp(path.stat().st_mtime)
         age = (datetime.datetime.now() - modified).total_seconds()
-        saved = f"as last saved, at {modified:%H:%M:%S}"
+        saved = f"as last saved, at {modified:%H:%M:%S}" if age < 86400 else f"as last saved, on {modified:%Y-%m-%d}"
         if age > STALE_AFTER_SECONDS:
-            saved += (f", {age / 60:.0f} minutes ago: if you changed it since, save it (Ctrl-S) and run this cell "
-                      "again")
+            saved += f", {_ago(age)}: if you changed it since, save it (Ctrl-S) and run this cell again"
     zip_path = folder / f"{Path(name).stem}_{stamp}.zip"
     _write_zip(zip_path, name, text)
     print(f"Made {zip_path.name}: it holds {name}, {saved}.\n"

@@ -6,7 +6,8 @@ function, or a NameError two cells later. `needs("forward", "backward")` at the 
 stops it first, with "fill in backward first".
 
 A function is still a TODO when it holds the release's stub: a bare `...` statement right below a
-`# TODO` comment (where the solution was). That is read from its source, without calling it: a
+`# TODO` comment (where the solution was), with nothing after it in its block but the stub's own
+`return` (code written below a `...` left in place is the student's: the function is written). That is read from its source, without calling it: a
 call could fail, or draw random numbers and change the experiment.
 """
 import ast
@@ -39,15 +40,34 @@ def is_todo(value):
         tree = ast.parse("\n".join(lines))
     except (OSError, TypeError, SyntaxError, ValueError):
         return False
-    for node in ast.walk(tree):
-        if (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
-                and node.value.value is Ellipsis):
+    for block in _blocks(tree):
+        for i, node in enumerate(block):
+            if not _is_ellipsis(node) or not _only_the_stubs_return(block[i + 1:]):
+                continue  # code written below a `...` left in place: the student wrote this block
             above = node.lineno - 2  # the line just above, 0-based
             while above >= 0 and lines[above].lstrip().startswith("#"):
                 if TODO_COMMENT.match(lines[above]):
                     return True
                 above -= 1
     return False
+
+
+def _only_the_stubs_return(statements):
+    """Whether what follows a `...` is what the release's stub has there: nothing, or its return."""
+    return not statements or (len(statements) == 1 and isinstance(statements[0], ast.Return))
+
+
+def _blocks(tree):
+    """Every list of statements in tree: bodies, else and finally branches, handlers' bodies."""
+    for node in ast.walk(tree):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                yield block
+
+
+def _is_ellipsis(node):
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and node.value.value is Ellipsis
 
 
 def _listed(names):
