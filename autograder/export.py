@@ -438,8 +438,10 @@ def write_canvas(students, out, item="TP1-ab"):
     rows = [["Points Possible", "", "", "", "", number(possible)]]
     for s in students:
         uid = s.lms_id_of("canvas")
-        if not _place(s, uid or s.idnumber or s.username, result,
-                      "no Canvas user id, SIS User ID nor SIS Login ID (give Canvas's gradebook export as --roster)"):
+        why = ("an anonymous submission of Canvas (anonymous grading): its gradebook CSV cannot place it, enter "
+               f"its grade in SpeedGrader, where Canvas shows it as {s.id}" if s.id.startswith("anon_") else
+               "no Canvas user id, SIS User ID nor SIS Login ID (give Canvas's gradebook export as --roster)")
+        if not _place(s, uid or s.idnumber or s.username, result, why):
             continue
         rows.append([s.name or s.id, uid, s.idnumber, s.username, s.section, _cell(s, result)])
     path = write_csv(out / "canvas_grades.csv", ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", item],

@@ -142,10 +142,11 @@ def moodle_download(root, variant="4.1"):
 # --- Canvas ------------------------------------------------------------------------------------------
 
 def canvas_prefix(student):
-    """app/models/content_zipper.rb, get_filename: [sortable name, "LATE" when late, user id] joined with
-    `_`, then sanitize_file_name: every character that is not a word character removed, downcased."""
-    parts = [student.sortable] + (["LATE"] if student.late else []) + [student.canvas]
-    return re.sub(r"[^\w]", "", "_".join(parts)).lower()
+    """lib/content_zipper.rb, get_filename: [sortable name, downcased by sanitize_user_name, "LATE" when
+    late, user id] joined with `_`, then sanitize_file_name: every character that is not a word
+    character removed."""
+    parts = [student.sortable.lower()] + (["LATE"] if student.late else []) + [student.canvas]
+    return re.sub(r"[^\w]", "", "_".join(parts))
 
 
 def canvas_names():

@@ -148,7 +148,7 @@ def test_canvas_real_names_late_and_attachment_ids(tmp_path):
 
 
 def test_canvas_names_without_a_name_and_text_entries(tmp_path):
-    # content_zipper.rb without the user's name (its anonymous grading): `[late_]<user id>_...`;
+    # content_zipper.rb without a name: `[late_]<user id>_...` (lower-case `late`, as some downloads have it);
     # online_text_entry and online_url submissions: `<prefix>_text.html`, `<prefix>_link.html`.
     for name in ("340990_208490790_2_3_notes.ipynb", "late_340991_208490791_tp1_ab.ipynb",
                  "o_brienpat_340992_208490792_tp1_ab.ipynb", "duboismarie_340993_text.html",
@@ -163,6 +163,26 @@ def test_canvas_names_without_a_name_and_text_entries(tmp_path):
         ("340993", "duboismarie", False, None, "ambiguous"),
         ("340994", "duboismarie", True, None, "ambiguous")]
     assert {s.category for s in d.skipped} == {"html"}
+
+
+def test_canvas_anonymous_grading_names_each_submission_by_its_anonymous_id(tmp_path, capsys):
+    # content_zipper.rb with anonymize_students?: no name, `anon_<anonymous id>` (lib/anonymity.rb: five
+    # base58 characters) for the id, `LATE_` before it when late.
+    for name in ("anon_3kZ9q_208490801_tp1_ab.ipynb", "LATE_anon_Hx7Pd_208490802_tp1_ab.ipynb",
+                 "anon_Hx7Pd_208490803_notes.txt"):
+        (tmp_path / "c" / name).parent.mkdir(exist_ok=True)
+        (tmp_path / "c" / name).write_text("{}" if name.endswith(".ipynb") else "notes")
+    d = discover([tmp_path / "c"])
+    assert d.layout == "canvas"
+    assert [(r.id, r.name, r.late, r.lms_id, r.path.name, r.status) for r in d.students] == [
+        ("anon_3kZ9q", "", False, "", "anon_3kZ9q_208490801_tp1_ab.ipynb", "handin"),
+        ("anon_Hx7Pd", "", True, "", "LATE_anon_Hx7Pd_208490802_tp1_ab.ipynb", "handin")]
+    out = graded_like(d, tmp_path / "grades", lambda r: CLASS[0])
+    assert export.main(["--to", "canvas", str(out)]) == 1
+    err = capsys.readouterr().err
+    for anon in ("anon_3kZ9q", "anon_Hx7Pd"):
+        assert (f"an anonymous submission of Canvas (anonymous grading): its gradebook CSV cannot place it, enter "
+                f"its grade in SpeedGrader, where Canvas shows it as {anon}") in err, err
 
 
 def test_gradescope_lateness_is_measured_against_the_deadline_given(tmp_path):
@@ -294,7 +314,7 @@ def test_canvas_round_trip(tmp_path, native, capsys):
         if s is ANA and native is None:
             assert s.canvas not in got
             continue
-        name = s.sortable if native else canvas_prefix(s).rsplit("_", 1)[0].removesuffix("_late")
+        name = s.sortable if native else canvas_prefix(s).rsplit("_", 1)[0].removesuffix("_LATE")
         sis = (s.sid, s.email.split("@")[0], f"TP {s.section}") if native else ("", "", "")
         grade = "" if s in (ANA, CHLOE) else grade_cell(s)
         assert got.pop(s.canvas) == [name, s.canvas, *sis, grade], s
