@@ -37,6 +37,7 @@ import csv
 import datetime as dt
 import io
 import math
+import re
 import sys
 import zipfile
 from collections import defaultdict
@@ -62,6 +63,7 @@ MOODLE_WORKSHEET_HEADER = ["Identifier", "Full name", "Email address", "Status",
                            "Grade can be changed", "Last modified (grade)", "Feedback comments"]
 MOODLE_PARTICIPANT = "Participant "  # get_string('hiddenuser', 'assign'): the importer strips it
 EXIT_LEFT_OUT = 1
+DEFAULT_ITEM = "TP1-ab"
 
 
 class ExportError(ValueError):
@@ -89,6 +91,7 @@ class Student:
     note: str = ""
     report: Path | None = None
     late_penalty: float = 0.0
+    on_roster: bool | None = None  # None: exported without a roster
 
     @property
     def person(self):
@@ -178,19 +181,20 @@ def load_class(grades_dir, roster=None, not_graded="empty", missing="empty"):
         elif status != "graded" and not_graded == "empty" and score is not None:
             score, note = None, f"status {status}: check it, then export with --not-graded total"
         report = grades_dir / sid / "report.html"
-        person, lms = people.pop(sid, None) or (Handin(sid, None, "", ""), "")
+        person, lms, on_roster = people.pop(sid, None) or (Handin(sid, None, "", ""), "", None if entries is None else False)
         students.append(Student(sid, status, score, possible, {q: row.get(q, "") for q in question_ids},
                                 note=note, report=report if report.is_file() and not report.is_symlink() else None,
                                 late_penalty=_float(row.get("late_penalty") or "0", source, line, "late_penalty"),
-                                **_identity(person, lms)))
+                                on_roster=on_roster, **_identity(person, lms)))
     possible = max((s.possible for s in students), default=_default_possible(use_final))
-    for person, lms in people.values():  # in handins.csv or on the roster, no row in the gradebook
+    for person, lms, on_roster in people.values():  # in handins.csv or on the roster, no row in the gradebook
         if person.status == "missing":
             score = 0.0 if missing == "zero" else None
             note = "" if score is not None else "no hand-in (export with --missing zero to give 0)"
         else:
             score, note = None, f"in {HANDINS_CSV} but not in the gradebook: grade the class again"
-        students.append(Student(person.id, person.status, score, possible, note=note, **_identity(person, lms)))
+        students.append(Student(person.id, person.status, score, possible, note=note, on_roster=on_roster,
+                                **_identity(person, lms)))
     return students, entries
 
 
@@ -222,7 +226,7 @@ def _identities(grades_dir, roster):
             rows.append(Handin(row["id"], None, source, "handins.csv", name=row.get("name", ""),
                                email=row.get("email", ""), lms_id=row.get("lms_id", ""), roster=extra, status=status))
             lms[row["id"]] = row.get("lms") or LMS_OF_SOURCE.get(source, "")
-    entries = None
+    entries, listed = None, set()  # listed: the ids the roster has a line for
     if roster is not None:
         try:
             entries = load_roster(roster)
@@ -244,6 +248,7 @@ def _identities(grades_dir, roster):
         for r in rows:
             old = before.get(r.id)
             if id(r.roster) in own:
+                listed.add(r.id)
                 if r.roster.lms_id:
                     lms[r.id] = LMS_OF_ROSTER.get(entries.format, "")
                 if old is not None and old.roster is not None:  # what handins.csv knew and the roster does not say
@@ -251,7 +256,7 @@ def _identities(grades_dir, roster):
                                                                for k in ("username", "idnumber", "section")}))
             merged.append(r)
         rows = merged
-    return {r.id: (r, lms.get(r.id, "")) for r in rows}, entries
+    return {r.id: (r, lms.get(r.id, ""), None if entries is None else r.id in listed) for r in rows}, entries
 
 
 def _question_points():
@@ -326,35 +331,51 @@ def write_moodle_worksheet(students, out, item="TP1-ab", maximum=None, now=None)
 
     Identifier: `Participant <participant id>` (the importer strips get_string('hiddenuser') and
     looks the number up with get_user_id_for_uniqueid); rows it cannot look up are skipped without a
-    word, so a student without a participant id is left out here, loudly. Grade: empty means no
-    grade (the importer skips '' and negative grades), and a grade above the assignment's maximum
-    is skipped too: with the maximum known (Moodle's own worksheet as the roster) such a student is
-    left out; without it, grades above 100 are warned about. Last modified (grade): the export's
-    time; Moodle skips a row whose grade was changed in Moodle after it, unless "Allow updating
-    records that have been modified more recently in Moodle than in the spreadsheet" is ticked.
-    Feedback comments: the one-line feedback, empty without a grade (a changed feedback notifies
-    the student)."""
+    word, so a student without a participant id is left out here, loudly, and so is one the roster's
+    worksheet does not list (a team submission's folder carries its group's id, which the importer
+    would skip, or give to the participant who has that number). Grade: out of the assignment's
+    maximum grade: with the maximum known (Moodle's own worksheet as the roster) the kit's points are
+    scaled to it (82.5/100 is 16.5 on a maximum of 20); without it, grades are out of the kit's total
+    and grades above 100 are warned about (Moodle skips a grade above the maximum). A student
+    without a grade has no row: the importer would leave a blank grade alone but replace the
+    feedback comment someone wrote there, and notify the student. Last modified (grade): the
+    export's time; Moodle skips a row whose grade was changed in Moodle after it, unless "Allow
+    updating records that have been modified more recently in Moodle than in the spreadsheet" is
+    ticked. Feedback comments: the one-line feedback (a changed feedback notifies the student)."""
     result = Written()
     now = now or dt.datetime.now(dt.timezone.utc)
     rows = []
+    scaled = False
     for s in students:
         pid = s.lms_id_of("moodle")
         if not _place(s, pid.isdigit() and pid, result, "no Moodle participant id: give Moodle's grading "
                       "worksheet as --roster (its Identifier column), or grade Moodle's own download"):
             continue
-        cell = _cell(s, result)
+        if s.on_roster is False and maximum is not None:
+            (result.left_out if s.score is not None else result.not_listed).append(
+                (s, f"participant id {pid} is not on the roster's worksheet (a team submission? Moodle names a "
+                    "team's folder by its group): Moodle would skip the row, or grade whoever has that number"))
+            continue
+        if s.score is None:
+            result.not_listed.append((s, (s.note or "no grade") + ": no row, so Moodle keeps what it has"))
+            continue
+        grade, out_of = s.score, s.possible
+        if maximum is not None and abs(maximum - s.possible) > 1e-9 and s.possible > 0:
+            grade, out_of, scaled = s.score * maximum / s.possible, maximum, True
         limit = maximum if maximum is not None else MOODLE_GRADEPOINTMAX
-        if s.score is not None and s.score > limit + 1e-9:
+        if grade > limit + 1e-9:
             if maximum is not None:
-                result.left_out.append((s, f"{number(s.score)} is above the assignment's maximum grade "
+                result.left_out.append((s, f"{number(grade)} is above the assignment's maximum grade "
                                            f"{number(maximum)} (Moodle would skip it): raise the maximum grade"))
                 continue
             result.warnings.append(f"{s.person}: {number(s.score)} is above 100: Moodle skips a grade above the "
                                    "assignment's maximum grade; set it to at least "
                                    f"{number(s.possible)} before the upload")
-        rows.append([MOODLE_PARTICIPANT + pid, s.name, s.email, s.status, cell,
-                     number(maximum if maximum is not None else s.possible), "Yes", moodle_time(now),
-                     feedback_text(s, item)])
+        rows.append([MOODLE_PARTICIPANT + pid, s.name, s.email, s.status, number(grade), number(out_of), "Yes",
+                     moodle_time(now), feedback_text(s, item)])
+    if scaled:
+        result.warnings.append(f"grades scaled to the assignment's maximum grade, {number(maximum)} (the roster's "
+                               "worksheet); the feedback gives the kit's points")
     path = write_csv(out / "moodle_grading_worksheet.csv", MOODLE_WORKSHEET_HEADER, rows)
     result.files.append(path)
     result.rows = len(rows)
@@ -367,8 +388,9 @@ def write_moodle_gradebook(students, out, identity="email", item="TP1-ab"):
 
     The import maps one CSV column to a user field (email address, username or ID number:
     grade/import/csv/classes/load_data.php, map_user_data_with_value) and aborts the whole import
-    when a value matches no user, so students without that identity are left out. An empty grade
-    means "no grade" there (`''` and `'-'` are read as null), not 0. Moodle reads the decimal
+    when a value matches no user, so students without that identity are left out. A student without
+    a grade has no row: the import reads `''` and `'-'` as a null grade and writes it as an override
+    (grade_item::update_final_grade), which would erase a grade given by hand. Moodle reads the decimal
     point (unformat_float) and UTF-8; encoding and separator are chosen in the import form. A grade
     imported this way overrides the assignment's: the assignment's grading page can no longer change
     it (docs.moodle.org, Grade import)."""
@@ -379,8 +401,14 @@ def write_moodle_gradebook(students, out, identity="email", item="TP1-ab"):
         key = getattr(s, identity)
         if not _place(s, key, result, f"no {header.lower()} (give it in the roster)"):
             continue
-        cell = _cell(s, result)
-        if s.score is not None and s.score > MOODLE_GRADEPOINTMAX:
+        if s.score is None:
+            # a blank cell is not "no grade" here: the import writes a null grade and overrides the
+            # assignment's (grade_item::update_final_grade), erasing a grade given by hand and locking it
+            result.not_listed.append((s, (s.note or "no grade") + ": no row, since a blank would erase and lock "
+                                         "the gradebook's grade"))
+            continue
+        cell = number(s.score)
+        if s.score > MOODLE_GRADEPOINTMAX:
             result.warnings.append(f"{s.person}: {number(s.score)} is above {number(MOODLE_GRADEPOINTMAX)}, "
                                    "Moodle's default largest grade: raise the grade item's maximum "
                                    "and allow unlimited grades, or the import is refused")
@@ -472,7 +500,25 @@ def write_gradescope(students, out):
     return result
 
 
-def export(grades_dir, to, out=None, roster=None, identity="email", item="TP1-ab",
+def canvas_column(entries, item):
+    """(the Canvas assignment column to write, a warning or ""): the one --item names, else the roster's
+    assignment column for this TP (Canvas's importer matches `Name (id)` by id, then by name, and
+    otherwise creates a new assignment)."""
+    if item is not None:
+        return item, ""
+    columns = getattr(entries, "assignments", [])
+    ours = [c for c in columns if "tp1" in re.sub(r"[^a-z0-9]", "", c.casefold())]
+    chosen = columns if len(columns) == 1 else ours
+    if len(chosen) == 1:
+        return chosen[0], ""
+    if columns:
+        return DEFAULT_ITEM, (f"the roster has {len(columns)} assignment columns ({', '.join(columns)}): the grades "
+                              f"go in a column {DEFAULT_ITEM!r}, which Canvas creates; give --item \"Name (id)\" to "
+                              "fill an existing one")
+    return DEFAULT_ITEM, ""
+
+
+def export(grades_dir, to, out=None, roster=None, identity="email", item=None,
            not_graded="empty", missing="empty"):
     """Write the files for `to` (one of SYSTEMS); returns Written (its left_out: the students with a
     grade that the file could not hold). Raises ExportError."""
@@ -484,6 +530,10 @@ def export(grades_dir, to, out=None, roster=None, identity="email", item="TP1-ab
     out = Path(out) if out is not None else grades_dir / "export"
     students, entries = load_class(grades_dir, roster, not_graded=not_graded, missing=missing)
     out.mkdir(parents=True, exist_ok=True)
+    column_warning = ""
+    if to == "canvas":
+        item, column_warning = canvas_column(entries, item)
+    item = item if item is not None else DEFAULT_ITEM
     if to == "moodle":
         maximum = getattr(entries, "maximum", None)
         result = write_moodle_worksheet(students, out, item=item, maximum=maximum)
@@ -498,6 +548,13 @@ def export(grades_dir, to, out=None, roster=None, identity="email", item="TP1-ab
     lines += [f"{len(result.not_listed)} student(s) without a grade, not in the file:"]
     lines += [f"  {s.person}: {why}" for s, why in result.not_listed]
     lines += [f"{len(result.empty)} empty grade(s):"] + [f"  {s.person}: {why}" for s, why in result.empty]
+    if column_warning:
+        result.warnings.append(column_warning)
+    if to == "moodle" and getattr(entries, "language", "en") != "en":
+        # importgradeslib.php finds its columns by their names in the uploader's language
+        result.warnings.append("the roster's worksheet is in French, the worksheet written is in English: Moodle "
+                               "finds the columns by their names in the language of whoever uploads, so switch "
+                               "your Moodle language to English for the upload (user menu > Language)")
     lines += result.warnings
     notes = out / f"{to}-notes.txt"
     with atomic_open(notes) as f:
@@ -532,8 +589,9 @@ def _parser():
     p.add_argument("--out", type=Path, help="where to write (default GRADES_DIR/export)")
     p.add_argument("--identity", choices=sorted(MOODLE_IDENTITIES),
                    help="moodle-gradebook only: the user field that identifies students (default email)")
-    p.add_argument("--item", default="TP1-ab", help="the grade item / assignment column name "
-                   "(Canvas: `Name (assignment id)` picks an existing assignment)")
+    p.add_argument("--item", help=f"the grade item / assignment column name (default {DEFAULT_ITEM!r}; Canvas: "
+                   "`Name (assignment id)` picks an existing assignment, and by default the roster's column for "
+                   "the TP is used)")
     p.add_argument("--not-graded", choices=("empty", "total"), default="empty",
                    help="rows whose status is not `graded`: empty cell (default) or the points given")
     p.add_argument("--missing", choices=("empty", "zero"), default="empty",

@@ -86,23 +86,23 @@ def test_moodle_gradebook_import_csv(tmp_path, capsys):
     assert "the grades then override the assignment's, which can no longer change them" in capsys.readouterr().out
     rows = read(grades / "export" / "moodle_grades.csv")
     assert rows[0] == ["Email address", "Full name", "TP1-ab", "TP1-ab feedback"]
+    # no row without a grade (timeout: not until checked; no hand-in): Moodle's import reads a blank as a
+    # null grade and overrides the assignment's with it (grade_item::update_final_grade)
     assert rows[1:] == [
         ["alice@uni.example", "Alice Martin", "100", rows[1][3]],
         ["bob@uni.example", "Bob Durand", "82.5", rows[2][3]],
-        ["chloe@uni.example", "Chloé Petit", "", ""],  # timeout: no grade until checked, no feedback
-        ["zoe@uni.example", "Zoé Lefèvre", "", ""],  # no hand-in: empty, not 0
     ]
     assert rows[2][3].startswith("TP1-ab: 82.5/100. Per question: init_params 5/5, forward 7.5/10, ")
     assert rows[2][3].endswith("fit_svm 10/10. The details are in the attached report.html.")
-    # Moodle's importer reads '' as no grade and parses the rest as numbers (load_data.php).
     for r in rows[1:]:
-        assert r[2] == "" or 0 <= float(r[2]) <= export.MOODLE_GRADEPOINTMAX
+        assert 0 <= float(r[2]) <= export.MOODLE_GRADEPOINTMAX
     notes = (grades / "export" / "moodle-gradebook-notes.txt").read_text(encoding="utf-8")
     assert "Noé Sans-Courriel (21005): no email address (give it in the roster)" in notes
-    assert "Chloé Petit (21003): status timeout: check it, then export with --not-graded total" in notes
-    assert "Zoé Lefèvre (21004): no hand-in (export with --missing zero to give 0)" in notes
+    blank = ": no row, since a blank would erase and lock the gradebook's grade"
+    assert f"Chloé Petit (21003): status timeout: check it, then export with --not-graded total{blank}" in notes
+    assert f"Zoé Lefèvre (21004): no hand-in (export with --missing zero to give 0){blank}" in notes
     raw = (grades / "export" / "moodle_grades.csv").read_bytes()
-    assert b"\r\n" in raw and "Chloé".encode("utf-8") in raw
+    assert b"\r\n" in raw and "Martin".encode("utf-8") in raw
 
 
 def test_moodle_worksheet_is_the_default_and_says_participant(tmp_path):
@@ -111,9 +111,11 @@ def test_moodle_worksheet_is_the_default_and_says_participant(tmp_path):
     rows = read(grades / "export" / "moodle_grading_worksheet.csv")
     assert [r[:7] for r in rows[1:]] == [
         ["Participant 1234567", "Alice Martin", "alice@uni.example", "graded", "100", "100", "Yes"],
-        ["Participant 1234568", "Bob Durand", "bob@uni.example", "graded", "82.5", "100", "Yes"],
-        ["Participant 1234569", "Chloé Petit", "chloe@uni.example", "timeout", "", "100", "Yes"]]
+        ["Participant 1234568", "Bob Durand", "bob@uni.example", "graded", "82.5", "100", "Yes"]]
     notes = (grades / "export" / "moodle-notes.txt").read_text(encoding="utf-8")
+    # timeout: no grade until checked, so no row (an empty feedback would replace a comment and notify)
+    assert ("Chloé Petit (21003): status timeout: check it, then export with --not-graded total: no row, so Moodle "
+            "keeps what it has") in notes
     assert "Zoé Lefèvre (21004): no Moodle participant id" in notes  # no grade to send: not an error
 
 

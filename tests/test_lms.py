@@ -10,6 +10,7 @@ for real.
 import csv
 import io
 import zipfile
+from glob import escape as glob_escape
 
 import pytest
 
@@ -247,21 +248,21 @@ def test_moodle_round_trip_through_the_grading_worksheet(tmp_path, variant, nati
     named = native not in (None,)
     for s in CLASS:
         key = f"Participant {s.participant}"
-        if s is ANA and native in ("moodle_gradebook_export.csv", None):
-            assert key not in got  # no participant id known, and no grade to send
+        if s in (ANA, CHLOE):
+            # no grade, no row: the importer would replace a comment written in Moodle by an empty one
+            # and notify the student
+            assert key not in got
             continue
         r = got.pop(key)
         same_name_unknown = native == "moodle_gradebook_export.csv" and s.full == "Marie Dubois"
         name = s.full if named else moodle_prefix(s).rsplit("_", 1)[0]
         email = "" if not named or same_name_unknown else s.email
-        grade = "" if s in (ANA, CHLOE) else grade_cell(s)
-        status = "missing" if s is ANA else "ambiguous" if s is CHLOE else "graded"
-        assert r[:7] == [key, name, email, status, grade, "100", "Yes"], s
+        assert r[:7] == [key, name, email, "graded", grade_cell(s), "100", "Yes"], s
         assert r[7].endswith("+00:00")  # strtotime reads ISO 8601 with its zone
-        assert (r[8] == "") == (grade == "")  # no feedback (no notification) without a grade
-        if grade:
-            assert r[8].startswith(f"TP1-ab: {grade}/100. Per question: init_params 5/5, ")
+        assert r[8].startswith(f"TP1-ab: {grade_cell(s)}/100. Per question: init_params 5/5, ")
     assert not got
+    notes = (out / "export" / "moodle-notes.txt").read_text()
+    assert ": several files handed in: grade again with --pick FILE: no row, so Moodle keeps what it has" in notes
     with zipfile.ZipFile(out / "export" / "moodle_feedback_files.zip") as zf:
         names = zf.namelist()
     graded = [s for s in CLASS if s not in (ANA, CHLOE)]
@@ -291,10 +292,13 @@ def test_moodle_gradebook_import_leaves_out_loudly_who_it_cannot_identify(tmp_pa
             "  Marie Dubois (1234504): no email address (give it in the roster)\n") in err
     rows = read(out / "export" / "moodle_grades.csv")
     assert rows[0] == ["Email address", "Full name", "TP1-ab", "TP1-ab feedback"]
-    expected = [[s.email, s.full, "" if s in (ANA, CHLOE) else grade_cell(s)]
-                for s in sorted(CLASS, key=lambda s: s.participant if s is not ANA else s.sid)
-                if s.full != "Marie Dubois"]
+    # no row without a grade: a blank cell would import as a null grade that overrides and locks the
+    # assignment's (grade_item::update_final_grade)
+    expected = [[s.email, s.full, grade_cell(s)] for s in CLASS if s.full != "Marie Dubois" and s not in (ANA, CHLOE)]
     assert sorted(r[:3] for r in rows[1:]) == sorted(expected)
+    notes = (out / "export" / "moodle-gradebook-notes.txt").read_text()
+    assert (f"  Chloé O'Connor ({CHLOE.participant}): several files handed in: grade again with --pick FILE: no row, "
+            "since a blank would erase and lock the gradebook's grade") in notes, notes
     # with the worksheet as the roster, every email is known: the same export is complete
     assert export.main(["--to", "moodle-gradebook", str(out), "--roster",
                         str(roster("moodle_grading_worksheet.csv"))]) == 0
@@ -359,7 +363,7 @@ def test_an_export_to_another_lms_names_every_graded_student_it_cannot_place(tmp
     assert "2 student(s) without a grade, not in the file:" in notes
 
 
-def test_grades_above_the_worksheets_maximum_are_left_out_loudly(tmp_path, capsys):
+def test_grades_are_scaled_to_the_worksheets_maximum_grade(tmp_path, capsys):
     d = discover([moodle_download(tmp_path / "m")], roster=roster("moodle_grading_worksheet.csv"))
     out = graded_like(d, tmp_path / "grades", lambda r: by_participant(r.lms_id))
     scores = tmp_path / "scores.csv"  # the report merged: Zoé's final is 50.25 + 19 = 69.25 of 119
@@ -370,11 +374,86 @@ def test_grades_above_the_worksheets_maximum_are_left_out_loudly(tmp_path, capsy
     assert report_merge.main([str(out / "grades.csv"), str(scores)]) == 0
     assert export.main(["--to", "moodle", str(out), "--roster", str(roster("moodle_grading_worksheet.csv"))]) == 0
     rows = {r[0]: r for r in read(out / "export" / "moodle_grading_worksheet.csv")[1:]}
-    assert rows[f"Participant {CLASS[0].participant}"][4:6] == ["69.25", "100"]
-    assert rows[f"Participant {CLASS[1].participant}"][4] == ""  # its report is not merged yet
-    worksheet = tmp_path / "max50.csv"
-    worksheet.write_text(roster("moodle_grading_worksheet.csv").read_text(encoding="utf-8-sig").replace(",100.00,", ",50.00,"),
+    # 69.25 of 119 is 58.19 of the assignment's 100: Moodle reads the grade against its maximum grade
+    assert rows[f"Participant {CLASS[0].participant}"][4:6] == ["58.19", "100"]
+    assert rows[f"Participant {CLASS[0].participant}"][8].startswith("TP1-ab: 69.25/119.")
+    assert f"Participant {CLASS[1].participant}" not in rows  # its report is not merged yet: no grade, no row
+    worksheet = tmp_path / "max20.csv"  # a TP marked out of 20
+    worksheet.write_text(roster("moodle_grading_worksheet.csv").read_text(encoding="utf-8-sig").replace(",100.00,", ",20.00,"),
                          encoding="utf-8")
-    assert export.main(["--to", "moodle", str(out), "--roster", str(worksheet)]) == export.EXIT_LEFT_OUT
-    assert ("Zoé Lefèvre (1234501): 69.25 is above the assignment's maximum grade 50 (Moodle would skip it)"
+    capsys.readouterr()
+    assert export.main(["--to", "moodle", str(out), "--roster", str(worksheet)]) == 0
+    rows = {r[0]: r for r in read(out / "export" / "moodle_grading_worksheet.csv")[1:]}
+    assert rows[f"Participant {CLASS[0].participant}"][4:6] == ["11.64", "20"]
+    assert ("grades scaled to the assignment's maximum grade, 20 (the roster's worksheet); the feedback gives the "
+            "kit's points") in capsys.readouterr().err
+
+
+def test_a_moodle_team_folder_is_not_exported_as_a_participant(tmp_path, capsys):
+    """mod/assign/classes/downloader.php (get_student_prefix): with team submissions a folder is named
+    `<group name>_<group id>_assignsubmission_file_`; the worksheet's importer would look the group id
+    up as a participant id."""
+    root = moodle_download(tmp_path / "m")
+    team = root / "Groupe 3_47_assignsubmission_file_"
+    team.mkdir()
+    (team / "tp1_ab.ipynb").write_text("{}")
+    d = discover([root], roster=roster("moodle_grading_worksheet.csv"))
+    out = graded_like(d, tmp_path / "grades", lambda r: by_participant(r.lms_id) if r.lms_id != "47" else CLASS[2])
+    assert export.main(["--to", "moodle", str(out), "--roster", str(roster("moodle_grading_worksheet.csv"))]) == \
+        export.EXIT_LEFT_OUT
+    assert ("participant id 47 is not on the roster's worksheet (a team submission? Moodle names a "
+            "team's folder by its group): Moodle would skip the row, or grade whoever has that number"
             in capsys.readouterr().err)
+    rows = {r[0] for r in read(out / "export" / "moodle_grading_worksheet.csv")[1:]}
+    assert "Participant 47" not in rows and f"Participant {CLASS[0].participant}" in rows
+
+
+def test_canvas_grades_go_in_the_rosters_column_for_the_tp(tmp_path, capsys):
+    """gradebook_importer.rb matches an assignment column `Name (id)` by id, then by name, and otherwise
+    creates a new assignment: without --item, the roster's own column for the TP is written."""
+    d = discover([canvas_download(tmp_path / "c")], roster=roster("canvas_gradebook_export.csv"))
+    out = graded_like(d, tmp_path / "grades", lambda r: by_canvas(r.lms_id))
+    assert export.main(["--to", "canvas", str(out), "--roster", str(roster("canvas_gradebook_export.csv"))]) == 0
+    assert read(out / "export" / "canvas_grades.csv")[0][-1] == "TP1-ab (4242)"
+    several = tmp_path / "gradebook.csv"  # a course with another assignment, none named for the TP
+    text = roster("canvas_gradebook_export.csv").read_text(encoding="utf-8-sig")
+    several.write_text(text.replace("TP1-ab (4242)", "Lab A (4242)").replace("Student,ID,", "Student,ID,", 1)
+                       .replace(",Current Points", ",Quiz 1 (4243),Current Points", 1), encoding="utf-8")
+    capsys.readouterr()
+    assert export.main(["--to", "canvas", str(out), "--roster", str(several)]) == 0
+    assert read(out / "export" / "canvas_grades.csv")[0][-1] == "TP1-ab"
+    assert ("the roster has 2 assignment columns (Lab A (4242), Quiz 1 (4243)): the grades go in a column 'TP1-ab', "
+            "which Canvas creates; give --item \"Name (id)\" to fill an existing one") in capsys.readouterr().err
+
+
+def test_moodle_names_shown_last_name_first_match_the_gradebooks_first_and_last_names(tmp_path):
+    """The download's folders follow the site's fullnamedisplay ("lastname firstname" on many sites);
+    the gradebook export has First name and Last name columns."""
+    root = moodle_download(tmp_path / "m")
+    for s in CLASS:
+        for folder in root.glob(f"{glob_escape(moodle_prefix(s))}_assignsubmission_*"):
+            last_first = moodle_prefix(s).replace(s.full.replace("'", ""), f"{s.last} {s.first}".replace("'", ""), 1)
+            folder.rename(folder.with_name(folder.name.replace(moodle_prefix(s), last_first, 1)))
+    d = discover([root], roster=roster("moodle_gradebook_export.csv"))
+    emails = {r.email for r in d.students if r.status in ("handin", "ambiguous") and r.email}
+    # every student is found by name but the two called Marie Dubois, whom a name cannot tell apart
+    assert emails == {s.email for s in CLASS if s is not ANA and s.full != "Marie Dubois"}
+    assert sorted(r.name for r in d.students if not r.email and r.status == "handin") == ["Dubois Marie"] * 2
+
+
+def test_a_french_worksheet_as_roster_is_told_to_upload_in_english(tmp_path, capsys):
+    """mod/assign/feedback/offline/importgradeslib.php finds Identifier, Grade and Last modified (grade)
+    by their names in the uploader's language (lang/fr: Identifiant, Note, ...)."""
+    english = roster("moodle_grading_worksheet.csv").read_text(encoding="utf-8-sig")
+    header, rest = english.split("\n", 1)
+    french = tmp_path / "feuille.csv"
+    french.write_text(header.replace("Identifier", "Identifiant").replace('"Full name"', '"Nom complet"')
+                      .replace('"Email address"', '"Adresse de courriel"').replace("Status", "Statut")
+                      .replace(",Grade,", ",Note,").replace('"Maximum grade"', '"Note maximale"')
+                      + "\n" + rest, encoding="utf-8-sig")
+    d = discover([moodle_download(tmp_path / "m")], roster=french)
+    out = graded_like(d, tmp_path / "grades", lambda r: by_participant(r.lms_id))
+    assert export.main(["--to", "moodle", str(out), "--roster", str(french)]) == 0
+    assert ("the roster's worksheet is in French, the worksheet written is in English: Moodle finds the columns by "
+            "their names in the language of whoever uploads, so switch your Moodle language to English for the "
+            "upload (user menu > Language)") in capsys.readouterr().err

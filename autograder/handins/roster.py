@@ -66,11 +66,13 @@ class Roster(list):
     """[RosterEntry] with where it came from: `format` (one of FORMATS), `path`, and `maximum`, the
     assignment's largest grade when the file says it (Moodle's grading worksheet), else None."""
 
-    def __init__(self, entries=(), format="kit", path=None, maximum=None):
+    def __init__(self, entries=(), format="kit", path=None, maximum=None, assignments=()):
         super().__init__(entries)
         self.format = format
         self.path = path
         self.maximum = maximum
+        self.assignments = list(assignments)  # Canvas's gradebook: its assignment columns, `Name (id)`
+        self.language = "en"  # the language of Moodle's worksheet headers
 
 
 def normal_header(text):
@@ -203,6 +205,7 @@ def load_roster(path):
     where = display(str(path))
     if fmt == "canvas-gradebook":
         first_last = header[0].strip() == "LastName"
+        roster.assignments = [c.strip() for c in header if re.fullmatch(r".+ \(\d+\)", c.strip())]
         columns = _columns(header, {"lms_id": {"id"}, "idnumber": {"sis user id"},
                                     "username": {"sis login id"}, "section": {"section"}})
         for line, fields in rows[1:]:
@@ -218,6 +221,8 @@ def load_roster(path):
                                       username=get("username"), section=get("section"), line=line))
     elif fmt == "moodle-worksheet":
         columns = _columns(header, MOODLE_WORKSHEET)
+        if any(normal_header(c) == "identifiant" for c in header):
+            roster.language = "fr"
         for line, fields in rows[1:]:
             get = _getter(columns, fields)
             m = re.search(r"(\d+)\s*$", get("id"))

@@ -198,6 +198,21 @@ def apply_roster(rows, roster, skipped=None, picks=(), keep_ids=False):
                             f"{rows[indices[0]].name}: the kit cannot tell which is which by name, so these rows "
                             f"keep the download's identity (use a roster with the LMS's ids, e.g. Moodle's "
                             f"grading worksheet)")
+    # Moodle's folder names follow the site's name display ("Dubois Marie" where it shows last names
+    # first) while its gradebook export splits first and last names: the words, in any order, match
+    # when they match one row and one line only.
+    used = {id(e) for e in matched.values()} | told
+    any_order_rows, any_order_entries = defaultdict(list), defaultdict(list)
+    for i in left_rows:
+        if i not in matched and i not in undecided:
+            any_order_rows[_words(rows[i].name)].append(i)
+    for e in left_entries:
+        if id(e) not in used:
+            any_order_entries[_words(e.name)].append(e)
+    for words, indices in any_order_rows.items():
+        entries = any_order_entries.get(words, [])
+        if len(indices) == 1 and len(entries) == 1:
+            matched[indices[0]], how[indices[0]] = entries[0], "name"
     by_entry = defaultdict(list)
     out, unknown = [], []
     for i, row in enumerate(rows):
@@ -234,3 +249,8 @@ def apply_roster(rows, roster, skipped=None, picks=(), keep_ids=False):
         out.append(Handin(sid, None, "roster", f"roster line {entry.line}", name=entry.name, email=entry.email,
                           lms_id=entry.lms_id, roster=entry, status="missing"))
     return out, unknown, warnings
+
+
+def _words(name):
+    """A name's words in any order (as compared by same_name)."""
+    return tuple(sorted(same_name(name).split()))
