@@ -27,7 +27,7 @@ from .pipeline import grade_one, sandbox
 from .pipeline.inputs import grading_inputs
 from .pipeline.read import submission_id
 from .pipeline.write import cache_key, cached_result, check_writable, remember, write_class_outputs, write_submission
-from .results import VISIBILITIES, write_results_json, zero_result
+from .results import VISIBILITIES, Status, write_results_json, zero_result
 from .text import safe_text
 
 EXIT_MISUSE, EXIT_GRADER_FAILED = 2, 3
@@ -127,7 +127,7 @@ def grade_all(paths, out_dir, jobs=1, allow_unsafe=False, progress=True, use_cac
             message = f"internal grader error: {type(e).__name__}: {safe_text(str(e), 400)}"
             with lock:
                 failures.append(f"{item.sid}: {message}\n{traceback.format_exc()}")
-            result = zero_result(item.sid, item.path, "crashed", message, "not graded: the grader failed on this "
+            result = zero_result(item.sid, item.path, Status.CRASHED, message, "not graded: the grader failed on this "
                                  "submission (your instructor sees why and will regrade it)", internal_error=True,
                                  name=item.name)
             try:
@@ -169,7 +169,7 @@ def grade_all(paths, out_dir, jobs=1, allow_unsafe=False, progress=True, use_cac
                 except Exception as e:  # noqa: BLE001 - work() guards itself; this is the last net
                     item = futures[future]
                     failures.append(f"{item.sid}: {type(e).__name__}: {e}")
-                    results.append(zero_result(item.sid, item.path, "crashed", "internal grader error",
+                    results.append(zero_result(item.sid, item.path, Status.CRASHED, "internal grader error",
                                                internal_error=True, name=item.name))
     finally:
         bar.close()
@@ -214,9 +214,9 @@ def items_of_discovery(discovery):
         if s.status == "handin":
             items.append(Item(s.id, Path(s.path), name=s.name, late=s.late, hours_late=s.hours_late))
         elif s.status == "ambiguous":
-            items.append(Item(s.id, None, "ambiguous", s.problem, name=s.name))
+            items.append(Item(s.id, None, Status.AMBIGUOUS, s.problem, name=s.name))
         else:
-            items.append(Item(s.id, None, "missing", "no hand-in was found for this roster student", name=s.name))
+            items.append(Item(s.id, None, Status.MISSING, "no hand-in was found for this roster student", name=s.name))
     return items
 
 
@@ -264,7 +264,7 @@ def run(args):
     if args.visibility != "visible":
         for result in results:
             write_results_json(result, args.out / result.submission, args.visibility)
-    graded = sum(r.status == "graded" for r in results)
+    graded = sum(r.status == Status.GRADED for r in results)
     reused = sum(getattr(r, "cached", False) for r in results)
     print(f"{len(results)} submissions, {graded} graded, {len(results) - graded} with problems"
           + (f" ({reused} unchanged since the last run: their results were reused)" if reused else ""))

@@ -45,9 +45,9 @@ def hidden_visibility():
 
 def unreadable_result(message, path=""):
     """A SubmissionResult for a submission folder with nothing to grade."""
-    from .results import zero_result
+    from .results import Status, zero_result
 
-    return zero_result("submission", path, "unreadable", message)
+    return zero_result("submission", path, Status.UNREADABLE, message)
 
 
 def find_submission(folder):

@@ -15,9 +15,11 @@ from matplotlib.figure import Figure  # not pyplot: its global state is not safe
 
 from . import checks
 from .mistakes import CATALOGUE
+from .results import NO_GRADE, Status
 
 ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
                          autoescape=True, trim_blocks=True, lstrip_blocks=True)
+ENV.globals["Status"] = Status
 
 
 def _subplots(figsize, margins=None):
@@ -131,9 +133,9 @@ def person(result):
 # What the student's page says when there was nothing to grade. The reason the instructor reads
 # (result.detail: which files, what to pass to `grade`) is on the class summary, not here.
 TO_THE_STUDENT = {
-    "missing": "No hand-in of yours was found for this assignment, so there is no grade. If you did hand one "
+    Status.MISSING: "No hand-in of yours was found for this assignment, so there is no grade. If you did hand one "
                "in, tell your instructor.",
-    "ambiguous": "You handed in several notebooks: your instructor will choose the one to grade. There is no "
+    Status.AMBIGUOUS: "You handed in several notebooks: your instructor will choose the one to grade. There is no "
                  "grade until then.",
 }
 
@@ -146,11 +148,9 @@ def write_student_report(result, path):
     Path(path).write_text(html, encoding="utf-8")
 
 
-NO_GRADE = ("unreadable", "too_large", "wrong_assignment", "missing", "ambiguous")  # statuses with nothing graded
-
 
 def summary_data(results):
-    graded = [r for r in results if r.status == "graded"]
+    graded = [r for r in results if r.status == Status.GRADED]
     scored = [r for r in results if r.status not in NO_GRADE]  # every statistic counts these only
     possible = max((r.possible for r in results), default=0)
     per_question = []
@@ -166,7 +166,7 @@ def summary_data(results):
                  "students": [person(r) for r in sorted(results, key=lambda r: r.submission)
                               if any(m in q.mistakes for q in r.questions)]}
                 for m, n in counts.most_common()]
-    problems = [r for r in results if r.status != "graded"]
+    problems = [r for r in results if r.status != Status.GRADED]
     isolation = sorted({r.isolation for r in results if r.isolation}, key=lambda text: not text.startswith("WITHOUT"))
     return {"n": len(results), "n_graded": len(graded), "possible": possible, "questions": per_question,
             "isolation": isolation[0] if isolation else "",

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import checks
-from ..results import SubmissionResult, zero_result
+from ..results import Status, SubmissionResult, zero_result
 from ..text import safe_lines, safe_text
 from .assignment import assignment_mismatch
 from .judge import judge_all, sanitize
@@ -37,7 +37,7 @@ def read_the_notebook(g):
     try:
         g.notebook = read_notebook(g.path)
     except UnreadableSubmission as e:
-        g.stop(e.status, str(e))
+        g.stop(Status(e.status), str(e))
 
 
 def select_the_definitions(g):
@@ -45,14 +45,14 @@ def select_the_definitions(g):
     try:
         g.program = program_of(g.notebook)
     except UnreadableSubmission as e:
-        g.stop(e.status, str(e))
+        g.stop(Status(e.status), str(e))
 
 
 def check_the_assignment(g):
     """A notebook of another practical gets its own status, not a 0 that looks like a grade."""
     mismatch = assignment_mismatch(g.notebook, g.program.defined)
     if mismatch:
-        g.stop("wrong_assignment", mismatch)
+        g.stop(Status.WRONG_ASSIGNMENT, mismatch)
 
 
 def run_in_the_sandbox(g):
@@ -67,14 +67,14 @@ def judge_the_records(g):
     definitions = sanitize(run.results.get("_definitions", ({}, {}))[1])
     notes = program.notes + safe_lines(definitions.get("notes", []), 600, 20)
     questions = judge_all(run, {"autograd_uses": autograd_uses(program)})
-    status, detail = ("graded", "") if run.status == "ok" else (run.status, run.detail)
+    status, detail = (Status.GRADED, "") if run.status == "ok" else (Status(run.status), run.detail)
     timed_out = [qid for qid, entry in run.account.items() if entry.get("timed_out")]
-    if timed_out and status == "graded":
-        status, detail = "timeout", "stopped after its time budget: " + ", ".join(timed_out)
+    if timed_out and status == Status.GRADED:
+        status, detail = Status.TIMEOUT, "stopped after its time budget: " + ", ".join(timed_out)
     crashed = [qid for qid in checks.ORDER if qid in run.account and qid not in timed_out and run.results.get(qid) is None
                and not run.account[qid].get("skipped_for")]
-    if crashed and status == "graded":
-        status, detail = "crashed", "the process of a question ended before recording its result: " + ", ".join(crashed)
+    if crashed and status == Status.GRADED:
+        status, detail = Status.CRASHED, "the process of a question ended before recording its result: " + ", ".join(crashed)
     g.result = SubmissionResult(g.sid, str(g.path), status, safe_text(detail, 600), questions, notes,
                                 time.monotonic() - g.start, g.worker.isolation, cells=program.cells)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from .. import checks
 from ..csvfile import write_csv
 from ..files import atomic_write
-from ..results import QuestionResult, SubmissionResult, write_results_json
+from ..results import NO_GRADE, QuestionResult, Status, SubmissionResult, write_results_json
 from ..text import safe_text
 from .read import UnreadableSubmission, program_of, read_notebook
 
@@ -77,7 +77,7 @@ def cached_result(sid, path, out_dir, key):
             return None
         row = json.loads((folder / "row.json").read_text())
         questions = [QuestionResult(**q) for q in row["questions"]]
-        return SubmissionResult(sid, str(path), row["status"], row["detail"], questions,
+        return SubmissionResult(sid, str(path), Status(row["status"]), row["detail"], questions,
                                 row["notes"], row["seconds"], row.get("isolation", ""), cached=True)
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -109,8 +109,7 @@ def class_similarity(items, results):
     cells, the release notebook's own code excluded."""
     from .. import similarity
 
-    readable = {r.submission for r in results if r.status not in ("unreadable", "too_large", "wrong_assignment",
-                                                                   "missing", "ambiguous")}
+    readable = {r.submission for r in results if r.status not in NO_GRADE}
     cells = {r.submission: r.cells for r in results if r.submission in readable and r.cells is not None}
     for item in items:  # the results reused from an earlier run: read their notebooks again
         if item.path is not None and item.sid in readable and item.sid not in cells:
