@@ -12,6 +12,7 @@ import pytest
 
 from autograder import checks, config, grade
 from autograder.pipeline import sandbox
+from autograder.results import PUBLIC_TEST
 from submissions import edited, write
 
 pytestmark = pytest.mark.grading
@@ -135,6 +136,11 @@ def test_rerun_skips_unchanged_submissions_and_is_deterministic(tmp_path):
     fresh = grade.grade_all([tmp_path / "s.ipynb"], tmp_path / "out2", progress=False, use_cache=False)
     assert again[0].seconds == first[0].seconds  # read back, not regraded
     assert [q.score for q in fresh[0].questions] == [q.score for q in first[0].questions]
+    # A reused result's results.json is written again, at the visibility of the run that reuses it.
+    later = grade.grade_all([tmp_path / "s.ipynb"], tmp_path / "out", progress=False, visibility="after_published")
+    tests = json.loads((tmp_path / "out" / "s" / "results.json").read_text())["tests"]
+    assert later[0].cached and later[0].seconds == first[0].seconds
+    assert tests[0]["name"] == PUBLIC_TEST and {t["visibility"] for t in tests[1:]} == {"after_published"}
 
 
 def test_misuse_exits_non_zero(tmp_path):

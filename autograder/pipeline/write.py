@@ -5,6 +5,7 @@ import hashlib
 import json
 import tempfile
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import checks
@@ -36,12 +37,31 @@ def autograder_fingerprint():
     return h.hexdigest()
 
 
-def write_submission(result, out_dir):
+@dataclass
+class ClassFolder:
+    """Where `grade` writes each student's files: `folder`/<id>/, results.json with its question
+    entries at `visibility` (autograder.results.VISIBILITIES)."""
+    folder: Path
+    visibility: str = "visible"
+
+    def write(self, result, key=None):
+        """The student's files (write_submission), then the cache marker (`key`; None: never reused). A
+        result reused from an earlier run has its page and row already: only its results.json is
+        written again, at this run's visibility."""
+        if result.cached:
+            write_results_json(result, Path(self.folder) / result.submission, self.visibility)
+        else:
+            write_submission(result, self.folder, self.visibility)
+            remember(result, self.folder, key)
+
+
+def write_submission(result, out_dir, visibility="visible"):
+    """A student's results.json, report.html and the row a rerun reads back."""
     from ..reports import write_student_report
 
     folder = Path(out_dir) / result.submission
     folder.mkdir(parents=True, exist_ok=True)
-    write_results_json(result, folder)
+    write_results_json(result, folder, visibility)
     write_student_report(result, folder / "report.html")
     row = {"status": result.status, "detail": result.detail, "notes": result.notes, "seconds": result.seconds,
            "isolation": result.isolation, "questions": [q.__dict__ | {"figures": {}} for q in result.questions]}
