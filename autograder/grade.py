@@ -84,7 +84,7 @@ def grade_all(paths, out_dir, jobs=1, allow_unsafe=False, progress=True, use_cac
     failures = [] if failures is None else failures
     hide = sorted({str(i.path.parent.resolve()) for i in items if i.path} | {str(out_dir.resolve())})
     inputs, request, _ = grading_inputs()  # once, before the threads
-    from .reports import ENV
+    from .pages import ENV
 
     for template in ENV.list_templates():  # compiled once here: compiling in two threads at once
         ENV.get_template(template)        # trips CPython 3.11's shared AST recursion counter

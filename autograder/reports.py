@@ -8,18 +8,15 @@ import io
 import threading
 from pathlib import Path
 
-import jinja2
 import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure  # not pyplot: its global state is not safe across grading threads
 
 from . import checks
+from .files import atomic_write
 from .mistakes import CATALOGUE
+from .pages import ENV
 from .results import NO_GRADE, Status
-
-ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-                         autoescape=True, trim_blocks=True, lstrip_blocks=True)
-ENV.globals["Status"] = Status
 
 
 def _subplots(figsize, margins=None):
@@ -30,6 +27,13 @@ def _subplots(figsize, margins=None):
         left, bottom, right, top = margins
         fig.subplots_adjust(left=left, bottom=bottom, right=right, top=top)
     return fig, fig.add_subplot()
+
+
+def _save_png(fig, path):
+    """The figure as a PNG file of its own (the class summary's, for slides), cropped to its drawing."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    atomic_write(path, buffer.getvalue())
 
 
 def _png(fig):
@@ -145,7 +149,7 @@ def write_student_report(result, path):
     html = ENV.get_template("report.html.j2").render(
         r=result, parts=parts, figures=student_figures(result), catalogue=CATALOGUE,
         to_the_student=TO_THE_STUDENT.get(result.status, ""), who=person(result))
-    Path(path).write_text(html, encoding="utf-8")
+    atomic_write(path, html)
 
 
 
@@ -187,14 +191,14 @@ def write_summary(results, out_dir, similarity=None):
     ax.set_ylabel("students")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("Score distribution")
-    fig.savefig(Path(out_dir) / "scores.png", dpi=90, bbox_inches="tight")
+    _save_png(fig, Path(out_dir) / "scores.png")
     histogram = _png(fig)
     fig, ax = _subplots(figsize=(6.5, 3.4))
     ax.barh([q["id"] for q in data["questions"]][::-1], [100 * q["full_rate"] for q in data["questions"]][::-1],
             color="tab:green")
     ax.set_xlabel("% of students with full points")
     ax.set_xlim(0, 100)
-    fig.savefig(Path(out_dir) / "questions.png", dpi=90, bbox_inches="tight")
+    _save_png(fig, Path(out_dir) / "questions.png")
     pass_rates = _png(fig)
     if similarity is not None:
         from .similarity import render_html
@@ -206,4 +210,4 @@ def write_summary(results, out_dir, similarity=None):
     html = ENV.get_template("summary.html.j2").render(d=data, results=sorted(results, key=lambda r: r.submission),
                                                       histogram=histogram, pass_rates=pass_rates,
                                                       similarity=similarity_html, person=person)
-    (Path(out_dir) / "summary.html").write_text(html, encoding="utf-8")
+    atomic_write(Path(out_dir) / "summary.html", html)

@@ -86,7 +86,7 @@ def remember(result, out_dir, key):
     if key is None or result.internal_error:
         marker.unlink(missing_ok=True)
     else:
-        marker.write_text(key)
+        atomic_write(marker, key)
 
 
 def cached_result(sid, path, out_dir, key):
