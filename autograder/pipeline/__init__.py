@@ -18,7 +18,8 @@ from .read import UnreadableSubmission, autograd_uses, program_of, read_notebook
 @dataclass
 class Grading:
     """One submission on its way through the steps. A step that decides the submission's result
-    early (an unreadable file, another assignment) sets `result`; the steps after it do not run."""
+    early (an unreadable file, another assignment) sets `result`; the deciding steps after it do not
+    run, the steps on the result (ON_THE_RESULT: the late policy, the write) do."""
     sid: str
     path: Path
     worker: object  # a warm sandbox.Worker (None when `result` is given: nothing runs)
