@@ -29,6 +29,7 @@ import nbformat
 from otter.assign.blocks import BlockType, get_cell_config, is_block_boundary_cell
 
 from . import data, gradescope
+from .files import atomic_open, atomic_write
 
 ROOT = Path(__file__).resolve().parent.parent
 MASTER = ROOT / "solutions" / "tp1_ab.py"
@@ -174,7 +175,7 @@ def _copy_support(dest):
     shutil.copytree(SUPPORT, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     (dest / "data").mkdir(exist_ok=True)
     shutil.copy2(CIRCLES, dest / "data" / "circles.npz")
-    (dest / "data" / "grading.json").write_text(json.dumps(grading_parameters(), indent=1, sort_keys=True) + "\n")
+    atomic_write(dest / "data" / "grading.json", json.dumps(grading_parameters(), indent=1, sort_keys=True) + "\n")
 
 
 def pinned_dependencies():
@@ -197,8 +198,7 @@ def write_zip(dest, members):
     """dest: a zip of members {name: (bytes, mode)}, byte-for-byte the same for the same members
     (sorted names, one date, Unix modes kept so that unzip leaves run_autograder executable)."""
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zf:
+    with atomic_open(dest, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, (data, mode) in sorted(members.items()):
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             info.create_system = 3
@@ -255,7 +255,13 @@ def _normalise_notebook(path):
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{i:03d}"
         cell.metadata.pop("lines_to_next_cell", None)
-    nbformat.write(nb, path)
+    write_notebook(nb, path)
+
+
+def write_notebook(nb, path):
+    """nbformat.write's text (its final newline included), written whole (autograder.files)."""
+    text = nbformat.writes(nb)
+    atomic_write(path, text if text.endswith("\n") else text + "\n")
 
 
 def rewrite_zip(src_zip, dest_zip):
@@ -286,7 +292,7 @@ def write_samples(solution_notebook, student_notebook, samples_dir):
     for cell in reference.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    nbformat.write(reference, samples_dir / "reference.ipynb")
+    write_notebook(reference, samples_dir / "reference.ipynb")
     _normalise_notebook(samples_dir / "reference.ipynb")
     for name, old, new in FLAWED_SAMPLES:
         nb = nbformat.read(samples_dir / "reference.ipynb", as_version=4)
@@ -294,7 +300,7 @@ def write_samples(solution_notebook, student_notebook, samples_dir):
         if len(hits) != 1:
             raise SystemExit(f"sample {name}: {old!r} is in {len(hits)} cells of the reference, expected 1")
         hits[0].source = hits[0].source.replace(old, new)
-        nbformat.write(nb, samples_dir / f"{name}.ipynb")
+        write_notebook(nb, samples_dir / f"{name}.ipynb")
     shutil.copy2(student_notebook, samples_dir / "unfilled.ipynb")
 
 
@@ -305,7 +311,7 @@ def build(release_dir, autograder_dir, samples_dir=ROOT / "examples" / "submissi
     nb = load_master(url=url)
     reference = reference_source(nb)
     autograder_dir.mkdir(parents=True, exist_ok=True)
-    (autograder_dir / "reference.py").write_text(reference)
+    atomic_write(autograder_dir / "reference.py", reference)
     with tempfile.TemporaryDirectory() as tmp:
         stage = Path(tmp) / "stage"
         stage.mkdir()
@@ -324,7 +330,7 @@ def build(release_dir, autograder_dir, samples_dir=ROOT / "examples" / "submissi
         shutil.copytree(dist / "student", release_dir,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         _normalise_notebook(release_dir / NOTEBOOK_NAME)
-        (release_dir / "requirements.txt").write_text(student_requirements())
+        atomic_write(release_dir / "requirements.txt", student_requirements())
         write_student_zip(release_dir)
         (autograder_dir / "dist").mkdir(exist_ok=True)
         write_samples(dist / "autograder" / NOTEBOOK_NAME, release_dir / NOTEBOOK_NAME, samples_dir)

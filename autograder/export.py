@@ -49,6 +49,7 @@ from .files import atomic_open
 from .handins import (HANDINS_CSV, LMS_OF_ROSTER, LMS_OF_SOURCE, Handin, HandinsError, RosterEntry, apply_roster,
                       load_roster)
 from .handins.names import MOODLE_STRIPS
+from .results import Status
 
 SYSTEMS = ("moodle", "moodle-gradebook", "canvas", "gradescope-csv")
 MOODLE_IDENTITIES = {"email": "Email address", "username": "Username", "idnumber": "ID number"}
@@ -172,13 +173,13 @@ def load_class(grades_dir, roster=None, not_graded="empty", missing="empty"):
             score = _float(row["final"], source, line, "final", allow_empty=True)
             if score is None:
                 note = "the report is not graded yet (merge-report left final empty)"
-        status = row["status"] or "graded"
-        if status == "missing":
+        status = row["status"] or Status.GRADED
+        if status == Status.MISSING:
             score = 0.0 if missing == "zero" else None
             note = "" if score is not None else "no hand-in (export with --missing zero to give 0)"
-        elif status == "ambiguous":
+        elif status == Status.AMBIGUOUS:
             score, note = None, "several files handed in: grade again with --pick FILE"
-        elif status != "graded" and not_graded == "empty" and score is not None:
+        elif status != Status.GRADED and not_graded == "empty" and score is not None:
             score, note = None, f"status {status}: check it, then export with --not-graded total"
         report = grades_dir / sid / "report.html"
         person, lms, on_roster = people.pop(sid, None) or (Handin(sid, None, "", ""), "", None if entries is None else False)
@@ -274,7 +275,7 @@ def feedback_text(student, item):
     parts = [f"{q} {number(v)}/{number(points[q])}" for q, v in student.questions.items()
              if v != "" and q in points and _is_number(v)]
     text = f"{item}: {number(student.score)}/{number(student.possible)}."
-    if student.status != "graded":
+    if student.status != Status.GRADED:
         text += f" Status: {student.status}."
     if parts:
         text += " Per question: " + ", ".join(parts) + "."

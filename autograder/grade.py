@@ -22,12 +22,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import config, handins, late
+from . import config, handins
 from .pipeline import grade_one, sandbox
 from .pipeline.inputs import grading_inputs
 from .pipeline.read import submission_id
-from .pipeline.write import cache_key, cached_result, check_writable, remember, write_class_outputs, write_submission
-from .results import VISIBILITIES, write_results_json, zero_result
+from .pipeline.write import ClassFolder, cache_key, cached_result, check_writable, write_class_outputs
+from .results import VISIBILITIES, Status, zero_result
 from .text import safe_text
 
 EXIT_MISUSE, EXIT_GRADER_FAILED = 2, 3
@@ -67,19 +67,24 @@ def items_of(paths):
     return [p if isinstance(p, Item) else Item(submission_id(p), Path(p)) for p in paths]
 
 
-def grade_all(paths, out_dir, jobs=1, allow_unsafe=False, progress=True, use_cache=True, failures=None):
+def grade_all(paths, out_dir, jobs=1, allow_unsafe=False, progress=True, use_cache=True, failures=None,
+              visibility="visible", output=None):
     """Grade every path (a file, or an Item); returns the SubmissionResults (one per item, always,
-    sorted by id) and writes the outputs. `failures` (a list) receives the grader's own failures (each
-    also makes a `crashed` row that is not cached). Raises sandbox.GraderError when the sandbox cannot
-    start at all (the preflight): then nothing is graded and nothing written."""
+    sorted by id) and writes the outputs: each student's files through `output` (default: a
+    write.ClassFolder of out_dir, results.json at `visibility`), then the class's in out_dir (not when
+    `output` is given: Gradescope's one submission). `failures` (a list) receives the grader's own
+    failures (each also makes a `crashed` row that is not cached). Raises sandbox.GraderError when the
+    sandbox cannot start at all (the preflight): then nothing is graded and nothing written."""
     out_dir = Path(out_dir)
+    class_outputs = output is None
+    output = ClassFolder(out_dir, visibility) if output is None else output
     check_writable(out_dir)
     single_threaded_maths()
     items = items_of(paths)
     failures = [] if failures is None else failures
     hide = sorted({str(i.path.parent.resolve()) for i in items if i.path} | {str(out_dir.resolve())})
     inputs, request, _ = grading_inputs()  # once, before the threads
-    from .reports import ENV
+    from .pages import ENV
 
     for template in ENV.list_templates():  # compiled once here: compiling in two threads at once
         ENV.get_template(template)        # trips CPython 3.11's shared AST recursion counter
@@ -89,14 +94,6 @@ def grade_all(paths, out_dir, jobs=1, allow_unsafe=False, progress=True, use_cac
     done = []
     to_grade = [i for i in items if i.path is not None]
     keys = {i.sid: cache_key(i.path, i.identity()) for i in to_grade}
-    settings = config.load()
-
-    def personal(result, item):
-        """The student's name and the late policy, on the result of their file."""
-        result.name = item.name
-        result.late_penalty, result.late = late.penalty(settings.late_policy, settings.late_percent, result.points,
-                                                        item.late, item.hours_late)
-        return result
     reused = {i.sid: cached_result(i.sid, i.path, out_dir, keys[i.sid]) for i in to_grade} if use_cache else {}
 
     def new_worker():
@@ -109,30 +106,26 @@ def grade_all(paths, out_dir, jobs=1, allow_unsafe=False, progress=True, use_cac
     def work(item):
         result = None
         try:
-            result = reused.get(item.sid)
-            if result is not None:
-                personal(result, item)
+            if reused.get(item.sid) is not None:
+                result = grade_one(item.path, None, item.sid, output=output, student=item, result=reused[item.sid])
             else:
                 try:
                     worker = workers.get_nowait()
                 except queue.Empty:
                     worker = new_worker()
                 try:
-                    result = personal(grade_one(item.path, worker, item.sid), item)
+                    result = grade_one(item.path, worker, item.sid, output=output, student=item, key=keys[item.sid])
                 finally:
                     workers.put(worker)
-                write_submission(result, out_dir)
-                remember(result, out_dir, keys[item.sid])
         except Exception as e:  # noqa: BLE001 - a grader failure must still leave a row, and be loud
             message = f"internal grader error: {type(e).__name__}: {safe_text(str(e), 400)}"
             with lock:
                 failures.append(f"{item.sid}: {message}\n{traceback.format_exc()}")
-            result = zero_result(item.sid, item.path, "crashed", message, "not graded: the grader failed on this "
+            result = zero_result(item.sid, item.path, Status.CRASHED, message, "not graded: the grader failed on this "
                                  "submission (your instructor sees why and will regrade it)", internal_error=True,
                                  name=item.name)
             try:
-                write_submission(result, out_dir)
-                remember(result, out_dir, None)
+                output.write(result)
             except Exception:  # noqa: BLE001 - the gradebook row is what matters
                 pass
         with lock:
@@ -158,7 +151,7 @@ def grade_all(paths, out_dir, jobs=1, allow_unsafe=False, progress=True, use_cac
             if item.path is None:
                 results.append(zero_result(item.sid, "", item.status, item.detail, name=item.name))
                 try:
-                    write_submission(results[-1], out_dir)
+                    output.write(results[-1])
                 except Exception as e:  # noqa: BLE001
                     failures.append(f"{item.sid}: {type(e).__name__}: {e}")
         with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -169,13 +162,14 @@ def grade_all(paths, out_dir, jobs=1, allow_unsafe=False, progress=True, use_cac
                 except Exception as e:  # noqa: BLE001 - work() guards itself; this is the last net
                     item = futures[future]
                     failures.append(f"{item.sid}: {type(e).__name__}: {e}")
-                    results.append(zero_result(item.sid, item.path, "crashed", "internal grader error",
+                    results.append(zero_result(item.sid, item.path, Status.CRASHED, "internal grader error",
                                                internal_error=True, name=item.name))
     finally:
         bar.close()
         for worker in started:
             worker.close()
-        write_class_outputs(results, out_dir, failures, items)
+        if class_outputs:
+            write_class_outputs(results, out_dir, failures, items)
     return sorted(results, key=lambda r: r.submission)
 
 
@@ -214,9 +208,9 @@ def items_of_discovery(discovery):
         if s.status == "handin":
             items.append(Item(s.id, Path(s.path), name=s.name, late=s.late, hours_late=s.hours_late))
         elif s.status == "ambiguous":
-            items.append(Item(s.id, None, "ambiguous", s.problem, name=s.name))
+            items.append(Item(s.id, None, Status.AMBIGUOUS, s.problem, name=s.name))
         else:
-            items.append(Item(s.id, None, "missing", "no hand-in was found for this roster student", name=s.name))
+            items.append(Item(s.id, None, Status.MISSING, "no hand-in was found for this roster student", name=s.name))
     return items
 
 
@@ -253,7 +247,7 @@ def run(args):
     failures = []
     try:
         results = grade_all(items, args.out, args.jobs, allow_unsafe=args.unsafe_no_isolation,
-                            use_cache=not args.no_cache, failures=failures)
+                            use_cache=not args.no_cache, failures=failures, visibility=args.visibility)
     except sandbox.GraderError as e:
         print(f"error: the grader cannot run here: {e}", file=sys.stderr)
         return EXIT_GRADER_FAILED
@@ -261,10 +255,7 @@ def run(args):
         discovery.write_csv(args.out / handins.HANDINS_CSV)
     except OSError as e:
         failures.append(f"{handins.HANDINS_CSV}: {e}")
-    if args.visibility != "visible":
-        for result in results:
-            write_results_json(result, args.out / result.submission, args.visibility)
-    graded = sum(r.status == "graded" for r in results)
+    graded = sum(r.status == Status.GRADED for r in results)
     reused = sum(getattr(r, "cached", False) for r in results)
     print(f"{len(results)} submissions, {graded} graded, {len(results) - graded} with problems"
           + (f" ({reused} unchanged since the last run: their results were reused)" if reused else ""))

@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -45,9 +44,9 @@ def hidden_visibility():
 
 def unreadable_result(message, path=""):
     """A SubmissionResult for a submission folder with nothing to grade."""
-    from .results import zero_result
+    from .results import Status, zero_result
 
-    return zero_result("submission", path, "unreadable", message)
+    return zero_result("submission", path, Status.UNREADABLE, message)
 
 
 def find_submission(folder):
@@ -75,6 +74,22 @@ def write_results(data, results_dir):
     atomic_write(Path(results_dir) / "results.json", json.dumps(data, indent=1, ensure_ascii=False))
 
 
+class ResultsFolder:
+    """Where Gradescope reads its one submission's result: `folder`/results.json, the question entries
+    at `visibility`, with the run's time and the log hidden (it names every score). The grading's
+    write step (autograder.pipeline) writes it, once; `data` is what it wrote."""
+
+    def __init__(self, folder, visibility, start):
+        self.folder, self.visibility, self.start, self.data = Path(folder), visibility, start, None
+
+    def write(self, result, key=None):  # no cache key: Gradescope grades each submission afresh
+        data = results_json(result, self.visibility)
+        data["execution_time"] = round(time.monotonic() - self.start, 1)
+        data["stdout_visibility"] = "hidden"  # the log below names every score
+        write_results(data, self.folder)
+        self.data = data
+
+
 def run(root, visibility=None, allow_unsafe=True):
     """Grade ROOT/submission and write ROOT/results/results.json; returns what was written. Where
     bubblewrap cannot isolate (a container that forbids namespaces), the engine says so and grades
@@ -84,18 +99,17 @@ def run(root, visibility=None, allow_unsafe=True):
     root, start = Path(root), time.monotonic()
     visibility = visibility or hidden_visibility()
     print(f"engine: {HERE}\nvisibility of the question entries: {visibility}")
+    output = ResultsFolder(root / "results", visibility, start)
     try:
         path = find_submission(root / "submission")
     except NoSubmission as e:
         result = unreadable_result(str(e))
+        output.write(result)
     else:
         print(f"submission: {path.relative_to(root)}")
-        with tempfile.TemporaryDirectory(prefix="tp1-gradescope-") as out:
-            [result] = grade.grade_all([path], out, jobs=1, allow_unsafe=allow_unsafe, progress=False, use_cache=False)
-    data = results_json(result, visibility)
-    data["execution_time"] = round(time.monotonic() - start, 1)
-    data["stdout_visibility"] = "hidden"  # the log below names every score
-    write_results(data, root / "results")
+        [result] = grade.grade_all([path], output.folder, jobs=1, allow_unsafe=allow_unsafe, progress=False,
+                                   use_cache=False, output=output)
+    data = output.data
     print(f"status: {result.status} {result.detail}\nscore: {result.total} / {result.possible} "
           f"in {data['execution_time']} s")
     for q in result.questions:

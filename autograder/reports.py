@@ -8,16 +8,15 @@ import io
 import threading
 from pathlib import Path
 
-import jinja2
 import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure  # not pyplot: its global state is not safe across grading threads
 
 from . import checks
+from .files import atomic_write
 from .mistakes import CATALOGUE
-
-ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-                         autoescape=True, trim_blocks=True, lstrip_blocks=True)
+from .pages import ENV
+from .results import NO_GRADE, Status
 
 
 def _subplots(figsize, margins=None):
@@ -28,6 +27,13 @@ def _subplots(figsize, margins=None):
         left, bottom, right, top = margins
         fig.subplots_adjust(left=left, bottom=bottom, right=right, top=top)
     return fig, fig.add_subplot()
+
+
+def _save_png(fig, path):
+    """The figure as a PNG file of its own (the class summary's, for slides), cropped to its drawing."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    atomic_write(path, buffer.getvalue())
 
 
 def _png(fig):
@@ -131,9 +137,9 @@ def person(result):
 # What the student's page says when there was nothing to grade. The reason the instructor reads
 # (result.detail: which files, what to pass to `grade`) is on the class summary, not here.
 TO_THE_STUDENT = {
-    "missing": "No hand-in of yours was found for this assignment, so there is no grade. If you did hand one "
+    Status.MISSING: "No hand-in of yours was found for this assignment, so there is no grade. If you did hand one "
                "in, tell your instructor.",
-    "ambiguous": "You handed in several notebooks: your instructor will choose the one to grade. There is no "
+    Status.AMBIGUOUS: "You handed in several notebooks: your instructor will choose the one to grade. There is no "
                  "grade until then.",
 }
 
@@ -143,14 +149,12 @@ def write_student_report(result, path):
     html = ENV.get_template("report.html.j2").render(
         r=result, parts=parts, figures=student_figures(result), catalogue=CATALOGUE,
         to_the_student=TO_THE_STUDENT.get(result.status, ""), who=person(result))
-    Path(path).write_text(html, encoding="utf-8")
+    atomic_write(path, html)
 
-
-NO_GRADE = ("unreadable", "too_large", "wrong_assignment", "missing", "ambiguous")  # statuses with nothing graded
 
 
 def summary_data(results):
-    graded = [r for r in results if r.status == "graded"]
+    graded = [r for r in results if r.status == Status.GRADED]
     scored = [r for r in results if r.status not in NO_GRADE]  # every statistic counts these only
     possible = max((r.possible for r in results), default=0)
     per_question = []
@@ -166,7 +170,7 @@ def summary_data(results):
                  "students": [person(r) for r in sorted(results, key=lambda r: r.submission)
                               if any(m in q.mistakes for q in r.questions)]}
                 for m, n in counts.most_common()]
-    problems = [r for r in results if r.status != "graded"]
+    problems = [r for r in results if r.status != Status.GRADED]
     isolation = sorted({r.isolation for r in results if r.isolation}, key=lambda text: not text.startswith("WITHOUT"))
     return {"n": len(results), "n_graded": len(graded), "possible": possible, "questions": per_question,
             "isolation": isolation[0] if isolation else "",
@@ -187,14 +191,14 @@ def write_summary(results, out_dir, similarity=None):
     ax.set_ylabel("students")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("Score distribution")
-    fig.savefig(Path(out_dir) / "scores.png", dpi=90, bbox_inches="tight")
+    _save_png(fig, Path(out_dir) / "scores.png")
     histogram = _png(fig)
     fig, ax = _subplots(figsize=(6.5, 3.4))
     ax.barh([q["id"] for q in data["questions"]][::-1], [100 * q["full_rate"] for q in data["questions"]][::-1],
             color="tab:green")
     ax.set_xlabel("% of students with full points")
     ax.set_xlim(0, 100)
-    fig.savefig(Path(out_dir) / "questions.png", dpi=90, bbox_inches="tight")
+    _save_png(fig, Path(out_dir) / "questions.png")
     pass_rates = _png(fig)
     if similarity is not None:
         from .similarity import render_html
@@ -206,4 +210,4 @@ def write_summary(results, out_dir, similarity=None):
     html = ENV.get_template("summary.html.j2").render(d=data, results=sorted(results, key=lambda r: r.submission),
                                                       histogram=histogram, pass_rates=pass_rates,
                                                       similarity=similarity_html, person=person)
-    (Path(out_dir) / "summary.html").write_text(html, encoding="utf-8")
+    atomic_write(Path(out_dir) / "summary.html", html)

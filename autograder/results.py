@@ -32,6 +32,38 @@ class State(str, Enum):
     NOT_GRADED = "not_graded"  # the submission could not be graded at all (unreadable, another assignment...)
 
 
+class Status(str, Enum):
+    """A submission's status, the gradebook's `status` column: `graded`, or why not. A member is its
+    value wherever it is written (str(), a format, a hash, JSON, a CSV cell), so the files read the same
+    whether a status was made here or read back from an earlier run's row."""
+    GRADED = "graded", "every question was run and judged (a question may still have failed)"
+    UNREADABLE = "unreadable", "the file is not a notebook the grader can read"
+    TOO_LARGE = "too_large", "the notebook is larger than the grader reads (bytes, cells or code)"
+    WRONG_ASSIGNMENT = "wrong_assignment", "the notebook is another practical's"
+    AMBIGUOUS = "ambiguous", "the student handed in several notebooks: the instructor picks one"
+    MISSING = "missing", "a roster student who handed nothing in"
+    TIMEOUT = "timeout", "the notebook, or a question's process, ran past its time budget"
+    MEMORY = "memory", "the notebook ran out of its memory limit"
+    OUTPUT = "output", "the notebook wrote more files than its folder may hold"
+    CRASHED = "crashed", "a process ended without its result, or the grader itself failed on the file"
+
+    def __new__(cls, value, description):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.description = description
+        return member
+
+    def __str__(self):
+        return self.value
+
+    __format__ = str.__format__
+    __hash__ = str.__hash__
+
+
+# The statuses with nothing graded: the class's statistics and the similarity report leave them out.
+NO_GRADE = (Status.UNREADABLE, Status.TOO_LARGE, Status.WRONG_ASSIGNMENT, Status.MISSING, Status.AMBIGUOUS)
+
+
 @dataclass
 class QuestionResult:
     id: str
@@ -48,7 +80,7 @@ class QuestionResult:
 class SubmissionResult:
     submission: str
     path: str
-    status: str
+    status: Status
     detail: str
     questions: list  # of QuestionResult, in config.QUESTION_IDS order
     notes: list = field(default_factory=list)
@@ -80,7 +112,7 @@ def zero_result(sid, path, status, detail, output=None, state=State.NOT_GRADED, 
     """A row of zeros, every question in `state` saying `output` (default: the detail)."""
     text = safe_text(output if output is not None else f"✗ {detail}")
     points = config.load().question_points
-    return SubmissionResult(sid, str(path), status, safe_text(detail, 600),
+    return SubmissionResult(sid, str(path), Status(status), safe_text(detail, 600),
                             [QuestionResult(q, 0.0, points[q], text, State(state).value) for q in config.QUESTION_IDS],
                             **kwargs)
 

@@ -32,9 +32,7 @@ import re
 import threading
 import zlib
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import jinja2
 import numpy as np
 from scipy import sparse
 
@@ -695,10 +693,6 @@ def _side(report, sid, span, marked):
     return [(n, lines[n - 1][:300], n in marked) for n in range(span.first, min(span.last, len(lines)) + 1)][:200]
 
 
-_ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-                          autoescape=True, trim_blocks=True, lstrip_blocks=True)
-
-
 def render_html(report, max_pairs=50, names=None):
     """A self-contained HTML section (its own styles; every piece of student text escaped): the
     flagged pairs with their matching parts side by side, then the closest unflagged pairs.
@@ -710,7 +704,9 @@ def render_html(report, max_pairs=50, names=None):
             {"part": part, "left": _side(report, pair.a, part.left, part.left_lines),
              "right": _side(report, pair.b, part.right, part.right_lines)} for part in pair.parts[:8]]})
     closest = [p for p in report.pairs if not p.flagged][:10]
-    return _ENV.get_template("similarity.html.j2").render(
+    from .pages import ENV
+
+    return ENV.get_template("similarity.html.j2").render(
         report=report, views=views, closest=closest, hidden=max(0, len(report.flagged) - len(flagged)),
         who=lambda sid: (names or {}).get(sid, sid))
 

@@ -12,9 +12,10 @@ import pytest
 
 from autograder import checks, config, grade
 from autograder.pipeline import sandbox
+from autograder.results import PUBLIC_TEST
 from submissions import edited, write
 
-pytestmark = pytest.mark.grading
+pytestmark = pytest.mark.grading  # those marked `check` too are make check's grading (one class, graded once)
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "examples" / "submissions"
 
@@ -37,6 +38,7 @@ def scores(row):
     return {q: float(row[q]) for q in checks.ORDER}
 
 
+@pytest.mark.check
 def test_reference_gets_full_marks(demo):
     row = read_grades(demo)["reference"]
     assert row["status"] == "graded"
@@ -45,6 +47,7 @@ def test_reference_gets_full_marks(demo):
     assert json.loads((demo / "reference" / "results.json").read_text())["output"] == "Status: graded."
 
 
+@pytest.mark.check
 @pytest.mark.parametrize("sample,question,mistake", [
     ("summed_gradients", "backward", "N times too large"),
     ("missing_tanh_derivative", "backward", "tanh derivative missing"),
@@ -64,16 +67,19 @@ def test_each_flawed_sample_loses_points_on_its_question_with_its_diagnosis(demo
     assert mistake in output
 
 
+@pytest.mark.check
 def test_summed_gradients_keep_the_configured_credit(demo):
     row = scores(read_grades(demo)["summed_gradients"])
     assert row["backward"] == pytest.approx(checks.points("backward") * config.load().summed_gradient_credit)
 
 
+@pytest.mark.check
 def test_unfilled_notebook_gets_zero_and_is_graded(demo):
     row = read_grades(demo)["unfilled"]
     assert row["status"] == "graded" and float(row["total"]) == 0.0
 
 
+@pytest.mark.check
 def test_outputs_follow_the_contract(demo):
     with open(demo / "grades.csv") as f:
         header = next(csv.reader(f))
@@ -135,8 +141,14 @@ def test_rerun_skips_unchanged_submissions_and_is_deterministic(tmp_path):
     fresh = grade.grade_all([tmp_path / "s.ipynb"], tmp_path / "out2", progress=False, use_cache=False)
     assert again[0].seconds == first[0].seconds  # read back, not regraded
     assert [q.score for q in fresh[0].questions] == [q.score for q in first[0].questions]
+    # A reused result's results.json is written again, at the visibility of the run that reuses it.
+    later = grade.grade_all([tmp_path / "s.ipynb"], tmp_path / "out", progress=False, visibility="after_published")
+    tests = json.loads((tmp_path / "out" / "s" / "results.json").read_text())["tests"]
+    assert later[0].cached and later[0].seconds == first[0].seconds
+    assert tests[0]["name"] == PUBLIC_TEST and {t["visibility"] for t in tests[1:]} == {"after_published"}
 
 
+@pytest.mark.check
 def test_misuse_exits_non_zero(tmp_path):
     run = subprocess.run([sys.executable, "-m", "autograder", "grade", str(tmp_path / "nope"), "--out", str(tmp_path)],
                          capture_output=True, text=True, cwd=ROOT)
@@ -175,6 +187,7 @@ def test_student_code_cannot_read_the_reference_nor_write_the_grades(tmp_path):
     assert "No such file" in feedback["sgd"] or "Permission" in feedback["sgd"] or "Read-only" in feedback["sgd"]
 
 
+@pytest.mark.check
 def test_a_feedback_figure_does_not_depend_on_the_students_drawn_before():
     """The figures are redrawn on one canvas per thread: nothing of a student may show in the next."""
     from autograder import reports

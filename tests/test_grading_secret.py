@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from autograder import data
 from submissions import edited, write
 
@@ -32,6 +34,7 @@ def _grade(subs, out, secret):
         return {row["submission"]: row for row in csv.DictReader(f)}, run.stderr
 
 
+@pytest.mark.grading  # two gradings of the class, with and without the secret
 def test_with_a_secret_the_test_set_of_the_public_seeds_is_worth_nothing(tmp_path):
     subs = tmp_path / "subs"
     subs.mkdir()

@@ -25,6 +25,7 @@ def _tree(folder):
                   if p.is_file() and "__pycache__" not in p.parts)
 
 
+@pytest.mark.slow  # builds the release (otter assign)
 def test_committed_release_equals_a_fresh_build(fresh_build):
     committed, fresh = ROOT / "assignment", fresh_build / "assignment"
     assert _tree(committed) == _tree(fresh)
@@ -32,6 +33,7 @@ def test_committed_release_equals_a_fresh_build(fresh_build):
     assert not different, f"assignment/ is out of date, run `make assign`: {different}"
 
 
+@pytest.mark.slow
 def test_committed_reference_zip_and_samples_are_in_sync(fresh_build):
     assert (ROOT / "autograder" / "reference.py").read_text() == (fresh_build / "autograder" / "reference.py").read_text()
     assert (ROOT / "autograder" / "dist" / "tp1_ab-otter.zip").read_bytes() == \
@@ -121,6 +123,7 @@ print("HTML " + result._repr_html_())
 """
 
 
+@pytest.mark.slow  # runs the notebook
 @pytest.mark.parametrize("sample,verdict", [("reference", "passed"), ("unfilled", "failed"),
                                             ("softmax_wrong_axis", "SoftMax over the wrong axis")])
 def test_grader_check_says_public_checks_on_random_inputs_in_what_jupyter_shows(tmp_path, sample, verdict):

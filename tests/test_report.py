@@ -242,6 +242,7 @@ def test_answer_key_says_where_the_cheat_sheet_contradicts_itself_and_marks_the_
 
 # ------------------------------------------------------------------------------ LaTeX builds
 
+@pytest.mark.slow  # LaTeX
 def test_template_builds_without_figures(latexmk, tmp_path):
     work = _copy(TEMPLATE_DIR, tmp_path / "report_template")
     log = _build(latexmk, work, "report.tex")
@@ -252,6 +253,7 @@ def test_template_builds_without_figures(latexmk, tmp_path):
     assert all(q == a for q, a in pages.values()), pages
 
 
+@pytest.mark.slow  # LaTeX
 def test_template_builds_with_all_figures(latexmk, tmp_path):
     work = _copy(TEMPLATE_DIR, tmp_path / "report_template")
     names = sorted(FIGURES)
@@ -268,6 +270,7 @@ def test_template_builds_with_all_figures(latexmk, tmp_path):
     assert "svm_table.tex" in log
 
 
+@pytest.mark.slow  # LaTeX
 def test_template_rebuilds_when_the_notebook_makes_its_figures(latexmk, tmp_path):
     work = _copy(TEMPLATE_DIR, tmp_path / "report_template")
     assert set(_figure_report(_build(latexmk, work, "report.tex")).values()) == {None}
@@ -276,6 +279,7 @@ def test_template_rebuilds_when_the_notebook_makes_its_figures(latexmk, tmp_path
     assert _figure_report(log) == {name: f"../assignment/figures/{name}" for name in FIGURES}
 
 
+@pytest.mark.slow  # LaTeX
 def test_template_build_stops_at_the_first_error(latexmk, tmp_path):
     work = _copy(TEMPLATE_DIR, tmp_path / "report_template")
     tex = work / "report.tex"
@@ -287,6 +291,7 @@ def test_template_build_stops_at_the_first_error(latexmk, tmp_path):
     assert "Undefined control sequence" in (work / "report.log").read_text(errors="replace")
 
 
+@pytest.mark.slow  # LaTeX
 def test_answer_key_builds(latexmk, tmp_path):
     work = _copy(ANSWER_KEY_DIR, tmp_path / "answer_key")
     log = _build(latexmk, work, "answer_key.tex")

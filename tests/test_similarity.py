@@ -229,6 +229,7 @@ NEW_NAME = st.from_regex(r"[a-z][a-z0-9_]{0,10}", fullmatch=True).filter(
     lambda n: not keyword.iskeyword(n) and n not in TAKEN)
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(renames=st.dictionaries(st.sampled_from(RICH_NAMES), NEW_NAME, min_size=1, max_size=8))
 def test_renaming_any_identifiers_keeps_the_copy_flagged(background, renames):
@@ -312,6 +313,7 @@ def test_a_deep_tree_that_parses_is_walked_without_recursion():
     assert "Deep" in tokens and len(tokens) == len(lines) < 300
 
 
+@pytest.mark.slow  # a second Python process
 def test_the_same_class_gives_the_same_report_in_another_process(tmp_path):
     """Fingerprints hash tuples of integers, never strings: Python's string hashing changes with
     each process, which would change the report from one run to the next."""

@@ -4,7 +4,7 @@ import signal
 
 from .. import checks
 from ..mistakes import CATALOGUE, graded_feedback
-from ..results import QuestionResult, State
+from ..results import QuestionResult, State, Status
 from ..text import safe_text
 from .inputs import grading_inputs
 
@@ -67,9 +67,9 @@ def _unanswered(qid, question, run_result):
     """(text, state): why a question has no usable record, from the conductor's account of its child."""
     entry = run_result.account.get(qid)
     if entry is None:
-        return ({"timeout": "not reached: the notebook ran out of time before this question",
-                 "memory": "not reached: the notebook ran out of memory",
-                 "output": "not reached: the notebook wrote too much",
+        return ({Status.TIMEOUT: "not reached: the notebook ran out of time before this question",
+                 Status.MEMORY: "not reached: the notebook ran out of memory",
+                 Status.OUTPUT: "not reached: the notebook wrote too much",
                  }.get(run_result.status, f"not reached: {run_result.detail or 'the grading of this submission stopped'}"),
                 State.NOT_REACHED)
     if entry.get("timed_out"):

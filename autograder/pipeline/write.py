@@ -5,12 +5,13 @@ import hashlib
 import json
 import tempfile
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import checks
 from ..csvfile import write_csv
 from ..files import atomic_write
-from ..results import QuestionResult, SubmissionResult, write_results_json
+from ..results import NO_GRADE, QuestionResult, Status, SubmissionResult, write_results_json
 from ..text import safe_text
 from .read import UnreadableSubmission, program_of, read_notebook
 
@@ -36,12 +37,31 @@ def autograder_fingerprint():
     return h.hexdigest()
 
 
-def write_submission(result, out_dir):
+@dataclass
+class ClassFolder:
+    """Where `grade` writes each student's files: `folder`/<id>/, results.json with its question
+    entries at `visibility` (autograder.results.VISIBILITIES)."""
+    folder: Path
+    visibility: str = "visible"
+
+    def write(self, result, key=None):
+        """The student's files (write_submission), then the cache marker (`key`; None: never reused). A
+        result reused from an earlier run has its page and row already: only its results.json is
+        written again, at this run's visibility."""
+        if result.cached:
+            write_results_json(result, Path(self.folder) / result.submission, self.visibility)
+        else:
+            write_submission(result, self.folder, self.visibility)
+            remember(result, self.folder, key)
+
+
+def write_submission(result, out_dir, visibility="visible"):
+    """A student's results.json, report.html and the row a rerun reads back."""
     from ..reports import write_student_report
 
     folder = Path(out_dir) / result.submission
     folder.mkdir(parents=True, exist_ok=True)
-    write_results_json(result, folder)
+    write_results_json(result, folder, visibility)
     write_student_report(result, folder / "report.html")
     row = {"status": result.status, "detail": result.detail, "notes": result.notes, "seconds": result.seconds,
            "isolation": result.isolation, "questions": [q.__dict__ | {"figures": {}} for q in result.questions]}
@@ -66,7 +86,7 @@ def remember(result, out_dir, key):
     if key is None or result.internal_error:
         marker.unlink(missing_ok=True)
     else:
-        marker.write_text(key)
+        atomic_write(marker, key)
 
 
 def cached_result(sid, path, out_dir, key):
@@ -77,7 +97,7 @@ def cached_result(sid, path, out_dir, key):
             return None
         row = json.loads((folder / "row.json").read_text())
         questions = [QuestionResult(**q) for q in row["questions"]]
-        return SubmissionResult(sid, str(path), row["status"], row["detail"], questions,
+        return SubmissionResult(sid, str(path), Status(row["status"]), row["detail"], questions,
                                 row["notes"], row["seconds"], row.get("isolation", ""), cached=True)
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -109,8 +129,7 @@ def class_similarity(items, results):
     cells, the release notebook's own code excluded."""
     from .. import similarity
 
-    readable = {r.submission for r in results if r.status not in ("unreadable", "too_large", "wrong_assignment",
-                                                                   "missing", "ambiguous")}
+    readable = {r.submission for r in results if r.status not in NO_GRADE}
     cells = {r.submission: r.cells for r in results if r.submission in readable and r.cells is not None}
     for item in items:  # the results reused from an earlier run: read their notebooks again
         if item.path is not None and item.sid in readable and item.sid not in cells:
