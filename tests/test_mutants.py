@@ -186,7 +186,7 @@ MUTANTS = [
     M("optim_ignores_eta", "init_model_optim", [("lr=eta", "lr=0.1")]),
     M("optim_not_sgd", "init_model_optim", [(OPTIM, "torch.optim.SGD(model.parameters(), lr=eta, momentum=0.9)")]),
     M("optim_wrong_parameters", "init_model_optim",
-      [(OPTIM, "torch.optim.SGD(init_model(nx, nh, ny)[0].parameters(), lr=eta)")], "mnist_accuracy"),
+      [(OPTIM, "torch.optim.SGD(init_model(nx, nh, ny)[0].parameters(), lr=eta)")]),  # MNIST: the grader steps itself
     # --- MNIST
     M("mnist_over_budget", "MNIST_HPARAMS", [('"nh": 100', '"nh": 3000'), ('"epochs": 15', '"epochs": 200')],
       "mnist_accuracy"),
