@@ -289,10 +289,10 @@ BACKWARD_CASES = {  # case: (N, nx, nh, ny), dtype
 }
 LARGE = "large"
 BACKWARD_TIMEOUT_HINT = (
-    "backward took too long on the large case (N={0}, nx={1}, nh={2}, ny={3}: 32,760 parameters), where "
-    "backpropagation by hand takes milliseconds: differentiating the loss by perturbing the parameters (finite "
-    "differences, a complex step) costs a forward pass per parameter, minutes here. Part 1 asks for the "
-    "gradients by hand, with the chain rule".format(*BACKWARD_CASES[LARGE][0]))
+    "an infinite loop, or the large case: N={0}, nx={1}, nh={2}, ny={3}, 32,760 parameters, where backpropagation "
+    "by hand takes milliseconds and differentiating the loss by perturbing the parameters (finite differences, a "
+    "complex step: a forward pass per parameter) takes minutes. Part 1 asks for the gradients by hand, with the "
+    "chain rule".format(*BACKWARD_CASES[LARGE][0]))
 
 
 BACKWARD_RUBRIC = Rubric({f"d{name} ({case})": 1 for case in BACKWARD_CASES for name in PARAMS} | {"keeps float32": 0.5})
