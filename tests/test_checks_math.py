@@ -320,3 +320,29 @@ def test_a_run_that_is_not_a_whole_training_counts_for_nothing(reference_run, ho
         out = {}
     verdict = _judge_circles(out, {"runs_done": 3, "run0.train_accuracy": 1.0, "accuracy": 1.0})
     assert verdict.fraction == 0.0
+
+
+def test_the_library_guard_refuses_every_copy_of_scikit_learns_backpropagation_and_restores_it():
+    import importlib
+    import importlib.util
+
+    from sklearn.neural_network import _multilayer_perceptron as module
+
+    from autograder.untrusted.libraries import LibraryBackpropNotAllowed, library_backprop_refused
+
+    def copies():
+        yield "imported before", module
+        yield "reloaded", importlib.reload(module)
+        spec = importlib.util.spec_from_file_location("a_copy_of_the_mlp", module.__file__)
+        copy = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(copy)
+        yield "loaded from its file under another name", copy
+
+    with library_backprop_refused():
+        for how, mod in copies():
+            with pytest.raises(LibraryBackpropNotAllowed, match="scikit-learn's backpropagation"):
+                mod.BaseMultilayerPerceptron._backprop(None, None, None, None, None, None, None, None)
+            with pytest.raises(LibraryBackpropNotAllowed):
+                mod.MLPClassifier().partial_fit(np.zeros((2, 2)), np.array([0, 1]), classes=[0, 1])
+    assert module.BaseMultilayerPerceptron._backprop.__qualname__ == "BaseMultilayerPerceptron._backprop"
+    assert importlib.reload(module).MLPClassifier(max_iter=5).fit(np.eye(4), [0, 1, 0, 1]).n_iter_ >= 1

@@ -8,7 +8,8 @@ softmax regression (their training and `_backward`). A backward that loads the p
 an estimator and returns what its backpropagation computes derived nothing: inside the guard every
 one of these methods raises LibraryBackpropNotAllowed, whether the library was imported before the
 guard, is imported inside it, or is loaded again inside it (importlib.reload, a fresh import after
-deleting it from sys.modules): a finder first on sys.meta_path patches each fresh copy as it loads.
+deleting it from sys.modules, a copy made with importlib.util.spec_from_file_location): a finder
+first on sys.meta_path, and the file loaders' exec_module, patch each fresh copy as it loads.
 
 Differentiation by perturbation (finite differences, complex step) uses no library: the grader's
 largest backward case (autograder/checks/part1.py) is what costs it its points.
@@ -58,8 +59,8 @@ class _Guard:
         self.what = what
         self.saved = []  # (class, name, value that was in its __dict__)
 
-    def patch(self, module):
-        for class_name, (library, methods) in ROUTES.get(module.__name__, {}).items():
+    def patch(self, module, name=None):
+        for class_name, (library, methods) in ROUTES.get(name or module.__name__, {}).items():
             cls = getattr(module, class_name, None)
             if not isinstance(cls, type):
                 continue
@@ -102,12 +103,36 @@ class _Finder(importlib.abc.MetaPathFinder):
         return spec
 
 
+def _listed(module):
+    """The listed module name whose source file `module` was executed from, or None (a copy loaded
+    under another name, by importlib.util.spec_from_file_location, is the same code)."""
+    path = str(getattr(module, "__file__", "") or "").replace("\\", "/")
+    for name in ROUTES:
+        tail = name.replace(".", "/")
+        if path.endswith((tail + ".py", tail + ".pyc")) or (f"/{tail.rsplit('/', 1)[0]}/__pycache__/" in path
+                                                          and path.rsplit("/", 1)[-1].startswith(tail.rsplit("/", 1)[-1] + ".")):
+            return name
+    return None
+
+
 @contextlib.contextmanager
 def library_backprop_refused(what="backward"):
     """A context in which the listed libraries' backpropagation raises LibraryBackpropNotAllowed."""
+    import importlib._bootstrap_external as external
+
     guard = _Guard(what)
     finder = _Finder(guard)
+    basics = external._LoaderBasics
+    original = basics.__dict__["exec_module"]
+
+    def exec_module(self, module):  # every module executed from a file, however its loader was made
+        original(self, module)
+        name = _listed(module)
+        if name is not None:
+            guard.patch(module, name)
+
     sys.meta_path.insert(0, finder)
+    basics.exec_module = exec_module
     try:
         for name in ROUTES:
             module = sys.modules.get(name)
@@ -115,6 +140,7 @@ def library_backprop_refused(what="backward"):
                 guard.patch(module)
         yield
     finally:
+        basics.exec_module = original
         with contextlib.suppress(ValueError):
             sys.meta_path.remove(finder)
         guard.restore()
