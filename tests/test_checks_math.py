@@ -328,7 +328,7 @@ def test_the_library_guard_refuses_every_copy_of_scikit_learns_backpropagation_a
 
     from sklearn.neural_network import _multilayer_perceptron as module
 
-    from autograder.untrusted.libraries import LibraryBackpropNotAllowed, library_backprop_refused
+    from tp1_support.library_guard import LibraryBackpropNotAllowed, library_backprop_refused
 
     def copies():
         yield "imported before", module

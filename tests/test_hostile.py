@@ -985,7 +985,7 @@ def fit_svm(X, y):
 """
 
 
-# Gradients without a derivation (checks/part1.py, untrusted/libraries.py), compared with a backward
+# Gradients without a derivation (checks/part1.py, tp1_support/library_guard.py), compared with a backward
 # left undone: both score 0 on backward and on circles_accuracy, full everywhere else.
 HONEST_NO_BACKWARD = r"""
 def backward(params, outputs, Y):  # not done yet

@@ -590,7 +590,7 @@ class Worker:
         for folder in (self._lib, self._spool, self._private):
             folder.mkdir()
         os.chmod(self._private, 0o700)
-        for name in ("worker.py", "runner.py", "probes.py", "libraries.py", "jail.py"):
+        for name in ("worker.py", "runner.py", "probes.py", "jail.py"):
             shutil.copy2(UNTRUSTED / name, self._lib / name)
         shutil.copytree(SUPPORT, self._lib / "tp1_support", ignore=shutil.ignore_patterns("__pycache__"))
         (self._lib / "request.json").write_text(json.dumps(request))

@@ -17,11 +17,8 @@ import warnings
 import numpy as np
 import torch
 import torch.nn as nn
-if __package__:  # imported by the grader's tests and benchmarks, as autograder.untrusted.probes
-    from .libraries import LibraryBackpropNotAllowed, library_backprop_refused
-else:  # in the sandbox, next to libraries.py
-    from libraries import LibraryBackpropNotAllowed, library_backprop_refused
 from tp1_support.autograd_guard import AutogradNotAllowed, autograd_refused
+from tp1_support.library_guard import LibraryBackpropNotAllowed, library_backprop_refused
 
 PARAM_NAMES = ("Wh", "bh", "Wy", "by")
 OUTPUT_NAMES = ("X", "htilde", "h", "ytilde", "yhat")
@@ -238,7 +235,7 @@ def backward_guards():
     """The contexts probe_backward enters around the student's backward, in order. Each refuses a
     way of getting the gradients without computing them; a guard raises AutogradNotAllowed (or its
     own exception, caught in probe_backward) when backward takes that way: autograd, and the
-    libraries that backpropagate an MLP (libraries.py)."""
+    libraries that backpropagate an MLP (tp1_support/library_guard.py)."""
     return [autograd_blocked(), library_backprop_refused("backward")]
 
 

@@ -1,5 +1,8 @@
-"""Libraries that compute a network's gradients, refused while backward runs (and while the Part-1
-functions are trained for circles_accuracy), as autograd is.
+"""The library guard: libraries that compute a network's gradients are refused while backward runs
+(and while the Part-1 functions are trained for circles_accuracy), as autograd is. One guard for both
+sides of the kit, like autograd_guard.py: the public checks (`checks.check_backward`, the Circles
+training) and the grader's probes (autograder/untrusted/probes.py) enter the same
+`library_backprop_refused()`.
 
 Part 1 asks for backpropagation derived by hand. Besides autograd, the kit's environment holds code
 that backpropagates an MLP: scikit-learn's MLPClassifier / MLPRegressor (`_backprop`,
@@ -14,7 +17,10 @@ first on sys.meta_path, and the file loaders' exec_module, patch each fresh copy
 Differentiation by perturbation (finite differences, complex step) uses no library: the grader's
 largest backward case (autograder/checks/part1.py) is what costs it its points.
 
-Runs INSIDE the sandbox and imports nothing of the grader.
+Imports nothing of the grader.
+
+    with library_backprop_refused():
+        grads = backward(params, outputs, Y)   # LibraryBackpropNotAllowed if it runs MLPClassifier._backprop
 """
 import contextlib
 import importlib.abc
