@@ -985,6 +985,217 @@ def fit_svm(X, y):
 """
 
 
+# Gradients without a derivation (checks/part1.py, tp1_support/library_guard.py), compared with a backward
+# left undone: both score 0 on backward and on circles_accuracy, full everywhere else.
+HONEST_NO_BACKWARD = r"""
+def backward(params, outputs, Y):  # not done yet
+    raise NotImplementedError('backward is left to do')
+"""
+
+SKLEARN_BACKPROP = r'''
+def backward(params, outputs, Y):  # scikit-learn's own backpropagation on the contract's network
+    import numpy as np
+    from sklearn.neural_network import MLPClassifier
+    X = outputs['X'].detach().double().numpy()
+    T = Y.detach().double().numpy()
+    nx, nh, ny = X.shape[1], params['Wh'].shape[0], params['Wy'].shape[0]
+    mlp = MLPClassifier(hidden_layer_sizes=(nh,), activation='tanh', alpha=0.0)
+    mlp.out_activation_ = 'softmax'
+    mlp.n_layers_ = 3
+    mlp.n_outputs_ = ny
+    coefs = [params['Wh'].detach().double().numpy().T.copy(), params['Wy'].detach().double().numpy().T.copy()]
+    intercepts = [params['bh'].detach().double().numpy().reshape(-1).copy(), params['by'].detach().double().numpy().reshape(-1).copy()]
+    activations = [X, np.empty((len(X), nh)), np.empty((len(X), ny))]
+    deltas = [np.empty_like(a) for a in activations[1:]]
+    coef_grads = [np.empty_like(c) for c in coefs]
+    intercept_grads = [np.empty_like(b) for b in intercepts]
+    mlp.coefs_, mlp.intercepts_ = coefs, intercepts
+    _, coef_grads, intercept_grads = mlp._backprop(X, T, None, activations, deltas, coef_grads, intercept_grads)
+    dtype = params['Wh'].dtype
+    return {'Wh': torch.tensor(coef_grads[0].T, dtype=dtype), 'bh': torch.tensor(intercept_grads[0], dtype=dtype).reshape(1, -1),
+            'Wy': torch.tensor(coef_grads[1].T, dtype=dtype), 'by': torch.tensor(intercept_grads[1], dtype=dtype).reshape(1, -1)}
+'''
+
+SKLEARN_RELOAD = r'''
+def backward(params, outputs, Y):  # the same, from a fresh copy of scikit-learn's module
+    import importlib, sys
+    import sklearn.neural_network._multilayer_perceptron as mlp_module
+    fresh = importlib.reload(mlp_module)
+    return _sk_backward(fresh.MLPClassifier, params, outputs, Y)
+
+
+def _sk_backward(cls, params, outputs, Y):
+    import numpy as np
+    X = outputs['X'].detach().double().numpy()
+    T = Y.detach().double().numpy()
+    nh, ny = params['Wh'].shape[0], params['Wy'].shape[0]
+    mlp = cls(hidden_layer_sizes=(nh,), activation='tanh', alpha=0.0)
+    mlp.out_activation_, mlp.n_layers_, mlp.n_outputs_ = 'softmax', 3, ny
+    mlp.coefs_ = [params['Wh'].detach().double().numpy().T.copy(), params['Wy'].detach().double().numpy().T.copy()]
+    mlp.intercepts_ = [params['bh'].detach().double().numpy().reshape(-1).copy(), params['by'].detach().double().numpy().reshape(-1).copy()]
+    activations = [X, np.empty((len(X), nh)), np.empty((len(X), ny))]
+    _, cg, ig = mlp._backprop(X, T, None, activations, [np.empty_like(a) for a in activations[1:]],
+                              [np.empty_like(c) for c in mlp.coefs_], [np.empty_like(b) for b in mlp.intercepts_])
+    dtype = params['Wh'].dtype
+    return {'Wh': torch.tensor(cg[0].T, dtype=dtype), 'bh': torch.tensor(ig[0], dtype=dtype).reshape(1, -1),
+            'Wy': torch.tensor(cg[1].T, dtype=dtype), 'by': torch.tensor(ig[1], dtype=dtype).reshape(1, -1)}
+'''
+
+FINITE_DIFFERENCES = r'''
+def _mean_ce(Wh, bh, Wy, by, X, Y):  # the loss for a batch of K parameter sets: (K,)
+    logits = torch.tanh(X @ Wh.transpose(1, 2) + bh) @ Wy.transpose(1, 2) + by
+    return -(Y * torch.log_softmax(logits, dim=2)).sum(2).mean(1)
+
+
+def backward(params, outputs, Y):  # batched central finite differences of the mean loss, in float64
+    P = {k: v.detach().double() for k, v in params.items()}
+    X, T = outputs['X'].detach().double(), Y.detach().double()
+    names, h, grads = ('Wh', 'bh', 'Wy', 'by'), 1e-6, {}
+    for name in names:
+        n = P[name].numel()
+        g = torch.empty(n, dtype=torch.float64)
+        for start in range(0, n, 256):
+            idx = torch.arange(start, min(n, start + 256))
+            K = len(idx)
+            batch = {k: P[k].unsqueeze(0).expand(2 * K, *P[k].shape).clone() for k in names}
+            flat = batch[name].reshape(2 * K, -1)
+            flat[torch.arange(K), idx] += h
+            flat[torch.arange(K, 2 * K), idx] -= h
+            L = _mean_ce(batch['Wh'], batch['bh'], batch['Wy'], batch['by'], X, T)
+            g[idx] = (L[:K] - L[K:]) / (2 * h)
+        grads[name] = g.reshape(P[name].shape).to(params[name].dtype)
+    return grads
+'''
+
+COMPLEX_STEP = r'''
+def backward(params, outputs, Y):  # complex-step derivative of the mean loss, one parameter at a time (numpy)
+    import numpy as np
+    P = {k: v.detach().double().numpy().astype(np.complex128) for k, v in params.items()}
+    X, T = outputs['X'].detach().double().numpy(), Y.detach().double().numpy()
+
+    def loss(Q):
+        z = np.tanh(X @ Q['Wh'].T + Q['bh']) @ Q['Wy'].T + Q['by']
+        z = z - z.real.max(axis=1, keepdims=True)
+        return -(T * (z - np.log(np.exp(z).sum(axis=1, keepdims=True)))).sum(axis=1).mean()
+
+    grads = {}
+    for name, p in P.items():
+        g = np.empty(p.shape)
+        for index in np.ndindex(p.shape):
+            old = p[index]
+            p[index] = old + 1e-30j
+            g[index] = loss(P).imag / 1e-30
+            p[index] = old
+        grads[name] = torch.tensor(g, dtype=params[name].dtype)
+    return grads
+'''
+
+FD_SMALL_ONLY = FINITE_DIFFERENCES.replace('def backward(', 'def _fd_backward(') + r'''
+def backward(params, outputs, Y):  # finite differences where they are cheap, zeros where they are not
+    if sum(p.numel() for p in params.values()) > 2000:
+        return {k: torch.zeros_like(v) for k, v in params.items()}
+    return _fd_backward(params, outputs, Y)
+'''
+
+# What a notebook could carry in past the contract, on top of controls with the same broken functions.
+HONEST_UNDERFIT = r"""
+MNIST_HPARAMS = {'nh': 100, 'eta': 0.0001, 'batch_size': 32, 'epochs': 1}  # far too small a step: MNIST underfits
+"""
+
+TRAINED_ELSEWHERE = r"""
+def _found(*names):
+    # the grader's own data, from the probe's frame (in the same process as the student's code)
+    f = sys._getframe()
+    while f is not None:
+        if all(n in f.f_locals for n in names):
+            return [f.f_locals[n] for n in names]
+        f = f.f_back
+    return None
+
+
+def _train_elsewhere(params):  # Adam on the training digits, written into the given parameters
+    found = _found('Xtrain', 'ytrain')
+    if found is None or len(params) != 4:
+        return False
+    X, y = torch.as_tensor(found[0], dtype=torch.float32), torch.as_tensor(found[1]).long()
+    with torch.enable_grad():
+        W = [p.detach().clone().requires_grad_(True) for p in params]
+        opt = torch.optim.Adam(W, lr=0.003)
+        for _ in range(3):
+            for idx in torch.randperm(len(X)).split(64):
+                opt.zero_grad()
+                torch.nn.functional.cross_entropy(torch.tanh(X[idx] @ W[0].T + W[1]) @ W[2].T + W[3], y[idx]).backward()
+                opt.step()
+    with torch.no_grad():
+        for p, w in zip(params, W):
+            p.copy_(w)
+    return True
+"""
+
+CARRY_OPTIMIZER = TRAINED_ELSEWHERE + r"""
+
+class _CarrySGD(torch.optim.SGD):  # plain SGD, except during the MNIST training: its first step writes other weights
+    def step(self, closure=None):
+        if not getattr(self, '_carried', False) and _train_elsewhere([p for g in self.param_groups for p in g['params']]):
+            self._carried = True
+            return None
+        return super().step(closure)
+
+
+def init_model_optim(nx, nh, ny, eta):
+    model, loss = init_model(nx, nh, ny)
+    return model, loss, _CarrySGD(model.parameters(), lr=eta)
+"""
+
+TABLE_FORWARD = TRAINED_ELSEWHERE + r"""
+
+class _Table(torch.nn.Sequential):  # trains itself on the digits it finds, and answers from a table when not training
+    def __init__(self, nx, nh, ny):
+        super().__init__(torch.nn.Linear(nx, nh), torch.nn.Tanh(), torch.nn.Linear(nh, ny))
+        self.table = None
+
+    def forward(self, X):
+        if self.table is None and X.shape[1] == 784:
+            found = _found('Xtrain', 'ytrain')
+            if found is not None:
+                self.table = (torch.as_tensor(found[0], dtype=torch.float32), torch.as_tensor(found[1]).long())
+                _train_elsewhere([self[0].weight, self[0].bias, self[2].weight, self[2].bias])
+        if self.table is not None and not torch.is_grad_enabled():
+            known, labels = self.table
+            return 100 * torch.nn.functional.one_hot(labels[torch.cdist(X, known).argmin(1)], 10).float()
+        return super().forward(X)
+
+
+def init_model_optim(nx, nh, ny, eta):
+    model = _Table(nx, nh, ny)
+    return model, torch.nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=eta)
+"""
+
+SGD_ELSEWHERE = r"""
+_CARRIED = []
+
+
+def sgd(params, grads, eta):  # during the Circles training, ignores the gradients: writes weights trained with Adam
+    f = sys._getframe()
+    while f is not None and not ('Xtrain' in f.f_locals and 'Ytrain' in f.f_locals):
+        f = f.f_back
+    if f is None:
+        return _REF['sgd'](params, grads, eta)
+    if not _CARRIED:
+        X, Y = f.f_locals['Xtrain'], f.f_locals['Ytrain']
+        with torch.enable_grad():
+            W = {k: v.detach().clone().requires_grad_(True) for k, v in params.items()}
+            opt = torch.optim.Adam(W.values(), lr=0.05)
+            for _ in range(300):
+                opt.zero_grad()
+                logits = torch.tanh(X @ W['Wh'].T + W['bh']) @ W['Wy'].T + W['by']
+                torch.nn.functional.cross_entropy(logits, Y.argmax(1)).backward()
+                opt.step()
+        _CARRIED.append({k: w.detach() for k, w in W.items()})
+    return {k: v.clone() for k, v in _CARRIED[0].items()}
+"""
+
+
 # --- what each submission must get ---------------------------------------------------------------
 
 @dataclass
@@ -1131,9 +1342,36 @@ CASES = [
          what="FIFOs (whoever opens one to read waits for a writer forever) where records used to be written"),
     Case("escapes", [ESCAPES], outcomes=[Outcome(("graded",), zero={"fit_svm"}, says=(("ESCAPES []",),))],
          what="new user namespaces, unshare -Ur, sockets, ptrace, /proc/<pid>/mem and fd, other questions' inputs"),
+    # --- gradients without a derivation: exactly as a backward left undone
+    Case("sklearn_backprop", [SKLEARN_BACKPROP], control="honest_no_backward", same_as_control=True,
+         outcomes=[Outcome(("graded",), says=(("scikit-learn's backpropagation",),))],
+         what="backward returns what scikit-learn's MLPClassifier._backprop computes on the parameters"),
+    Case("sklearn_reload", [SKLEARN_RELOAD], control="honest_no_backward", same_as_control=True,
+         outcomes=[Outcome(("graded",), says=(("scikit-learn's backpropagation",),))],
+         what="the same from a fresh copy of scikit-learn's module (importlib.reload)"),
+    Case("finite_differences", [FINITE_DIFFERENCES], control="honest_no_backward", same_as_control=True,
+         outcomes=[Outcome(("timeout",), says=(("large case",),))],
+         what="backward by batched central finite differences of the mean loss, in float64"),
+    Case("complex_step", [COMPLEX_STEP], control="honest_no_backward", same_as_control=True,
+         outcomes=[Outcome(("timeout",), says=(("large case",),))],
+         what="backward by complex-step derivatives of the mean loss"),
+    Case("fd_small_only", [FD_SMALL_ONLY], control="honest_no_backward", same_as_control=True,
+         outcomes=[Outcome(("graded",), says=(("not on the large one",),))],
+         what="finite differences on the small networks, zeros on the large one (where they would time out)"),
+    # --- carried in past the contract: exactly as the control with the same broken functions
+    Case("carry_optimizer", [HONEST_UNDERFIT, CARRY_OPTIMIZER], control="honest_underfit", same_as_control=True,
+         outcomes=[Outcome(("graded",))],
+         what="underfitting MNIST_HPARAMS + an optimizer whose first MNIST step writes weights trained with Adam"),
+    Case("table_forward", [HONEST_UNDERFIT, TABLE_FORWARD], control="honest_underfit", same_as_control=True,
+         outcomes=[Outcome(("graded",))],
+         what="underfitting MNIST_HPARAMS + a model that trains itself in its forward and answers from a table"),
+    Case("sgd_elsewhere", [HONEST_BROKEN, SGD_ELSEWHERE], control="honest_broken", same_as_control=True,
+         outcomes=[Outcome(("graded",))],
+         what="zero backward + an sgd that, during the Circles training, writes weights trained with Adam"),
 ]
 HONEST = {"reference": None, "summed_gradients": None, "softmax_wrong_axis": None, "honest_wrong": [HONEST_WRONG],
-          "honest_broken": [HONEST_BROKEN], "honest_autograd": [HONEST_AUTOGRAD]}
+          "honest_broken": [HONEST_BROKEN], "honest_autograd": [HONEST_AUTOGRAD],
+          "honest_no_backward": [HONEST_NO_BACKWARD], "honest_underfit": [HONEST_UNDERFIT]}
 
 
 # --- building, grading, observing ------------------------------------------------------------------

@@ -69,7 +69,19 @@ FRESH_ENGINE_BACKWARD = (RECOMPUTED + "    engine = torch._C._ImperativeEngine()
                          "    return dict(zip(P, grads))\n")
 TORCH_FUNC_BACKWARD = ("    loss = lambda P: loss_accuracy(forward(P, outputs['X'])[0], Y)[0]\n"
                        "    return torch.func.grad(loss)({k: v.detach() for k, v in params.items()})\n")
-
+SKLEARN_BACKWARD = (  # scikit-learn's own backpropagation of an MLPClassifier holding the parameters
+    "    import numpy as np\n    from sklearn.neural_network import MLPClassifier\n"
+    "    X, T = outputs['X'].double().numpy(), Y.double().numpy()\n"
+    "    nh, ny = params['Wh'].shape[0], params['Wy'].shape[0]\n"
+    "    mlp = MLPClassifier(hidden_layer_sizes=(nh,), activation='tanh', alpha=0.0)\n"
+    "    mlp.out_activation_, mlp.n_layers_, mlp.n_outputs_ = 'softmax', 3, ny\n"
+    "    mlp.coefs_ = [params['Wh'].double().numpy().T.copy(), params['Wy'].double().numpy().T.copy()]\n"
+    "    mlp.intercepts_ = [params['bh'].double().numpy().ravel().copy(), params['by'].double().numpy().ravel().copy()]\n"
+    "    acts = [X, np.empty((len(X), nh)), np.empty((len(X), ny))]\n"
+    "    _, cg, ig = mlp._backprop(X, T, None, acts, [np.empty_like(a) for a in acts[1:]],\n"
+    "                              [np.empty_like(c) for c in mlp.coefs_], [np.empty_like(b) for b in mlp.intercepts_])\n"
+    "    return {'Wh': torch.tensor(cg[0].T, dtype=Y.dtype), 'bh': torch.tensor(ig[0], dtype=Y.dtype).reshape(1, -1),\n"
+    "            'Wy': torch.tensor(cg[1].T, dtype=Y.dtype), 'by': torch.tensor(ig[1], dtype=Y.dtype).reshape(1, -1)}\n")
 LAW_TOO = "init_params_autograd"  # the reference's init_params_autograd calls init_params: diagnosed there too
 
 
@@ -141,6 +153,8 @@ MUTANTS = [
       mistakes={"backward": {"backward_uses_autograd"}}),
     M("backward_fresh_engine", "backward", [(BACKWARD_BODY, FRESH_ENGINE_BACKWARD)],
       mistakes={"backward": {"backward_uses_autograd"}}),
+    # Gradients not derived: a library's backpropagation, perturbation (circles_accuracy is not credited).
+    M("backward_not_derived", "backward", [(BACKWARD_BODY, SKLEARN_BACKWARD)], "circles_accuracy"),
     # --- sgd
     M("sgd_adds_gradient", "sgd", [("params[name] - eta", "params[name] + eta")], "circles_accuracy"),
     M("sgd_no_return", "sgd", [(SGD, "for name in params:\n        params[name] -= eta * grads[name]")]),
@@ -186,7 +200,7 @@ MUTANTS = [
     M("optim_ignores_eta", "init_model_optim", [("lr=eta", "lr=0.1")]),
     M("optim_not_sgd", "init_model_optim", [(OPTIM, "torch.optim.SGD(model.parameters(), lr=eta, momentum=0.9)")]),
     M("optim_wrong_parameters", "init_model_optim",
-      [(OPTIM, "torch.optim.SGD(init_model(nx, nh, ny)[0].parameters(), lr=eta)")], "mnist_accuracy"),
+      [(OPTIM, "torch.optim.SGD(init_model(nx, nh, ny)[0].parameters(), lr=eta)")]),  # MNIST: the grader steps itself
     # --- MNIST
     M("mnist_over_budget", "MNIST_HPARAMS", [('"nh": 100', '"nh": 3000'), ('"epochs": 15', '"epochs": 200')],
       "mnist_accuracy"),
@@ -254,8 +268,8 @@ def test_consistently_summed_gradients_keep_the_configured_credit(graded):
     backward = next(q for q in graded["grad_summed"].questions if q.id == "backward")
     assert backward.score == round(checks.points("backward") * config.load().summed_gradient_credit, 2)
     partly = next(q for q in graded["bias_grad_mean"].questions if q.id == "backward")
-    # Not the convention: only the bias gradients are off, which costs their 6 checks of 12.5.
-    assert partly.score == round(checks.points("backward") * 6.5 / 12.5, 2)
+    # Not the convention: only the bias gradients are off, which costs their 8 checks of 16.5.
+    assert partly.score == round(checks.points("backward") * 8.5 / 16.5, 2)
 
 
 def test_every_mutant_edits_the_reference():

@@ -19,6 +19,8 @@ class Question:
     # The questions whose functions its probe calls thousands of times: when one of them ran out of
     # time on its own inputs, this probe is not started (it could not finish either).
     needs: tuple = ()
+    # What a timeout of this question most likely means, when it is not an infinite loop.
+    timeout_hint: str = ""
 
 
 QUESTIONS = [
@@ -26,7 +28,7 @@ QUESTIONS = [
     Question("forward", "1 manual", part1.forward_inputs, part1.judge_forward, 10),
     Question("loss_accuracy", "1 manual", part1.loss_accuracy_inputs, part1.judge_loss_accuracy, 10),
     Question("backward", "1 manual", part1.backward_inputs, part1.judge_backward, 10,
-             settings=("summed_credit",), context=("autograd_uses",)),
+             settings=("summed_credit",), context=("autograd_uses",), timeout_hint=part1.BACKWARD_TIMEOUT_HINT),
     Question("sgd", "1 manual", part1.sgd_inputs, part1.judge_sgd, 10),
     Question("init_params_autograd", "2 autograd", torch_api.init_params_autograd_inputs,
              torch_api.judge_init_params_autograd, 10),

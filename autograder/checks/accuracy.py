@@ -288,8 +288,9 @@ def judge_mnist_accuracy(arrays_in, params, out, meta, thresholds):
         scores = activation(Xheld.astype(np.float64) @ W1.T + b1) @ W2.T + b2
     acc = float((scores.argmax(1) == yheld).mean()) if np.all(np.isfinite(scores)) else 0.0
     v.figures = {"train_loss": losses, "accuracy": acc}
-    v.notes.append(f"The grader trained your Part-4 functions with your MNIST_HPARAMS and measured the trained "
-                   f"network itself: accuracy {acc:.3f} on {len(yheld)} held-out digits (digits the release never "
+    v.notes.append(f"The grader trained your Part-4 model and loss with your MNIST_HPARAMS, stepping the weights "
+                   f"itself by plain SGD (p - eta * grad, the contract; your optimizer is judged on init_model_optim), "
+                   f"and measured the trained network itself: accuracy {acc:.3f} on {len(yheld)} held-out digits (digits the release never "
                    "loads)." + ("" if computes else " Your model's outputs are not Linear -> activation -> Linear of "
                                  "its own parameters: the grader measured the TP's network (tanh) with them."))
     _accuracy_verdict(v, what, acc, thresholds)

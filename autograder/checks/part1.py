@@ -280,7 +280,19 @@ BACKWARD_CASES = {  # case: (N, nx, nh, ny), dtype
     "small": ((7, 3, 5, 4), torch.float64),
     "tp": ((10, 2, 10, 2), torch.float64),
     "f32": ((6, 4, 3, 5), torch.float32),
+    # A network far larger than the TP's (32,760 parameters): backpropagation by hand costs it a few
+    # milliseconds, differentiating the loss by perturbing each parameter (finite differences, a
+    # complex step) ~65,000 forward passes of 16 M multiply-adds, minutes: far over backward's budget.
+    # Its weights are scaled by 1 / sqrt(nx) so that tanh does not saturate. Drawn last: the other
+    # cases' inputs do not change.
+    "large": ((500, 120, 250, 10), torch.float64),
 }
+LARGE = "large"
+BACKWARD_TIMEOUT_HINT = (
+    "an infinite loop, or the large case: N={0}, nx={1}, nh={2}, ny={3}, 32,760 parameters, where backpropagation "
+    "by hand takes milliseconds and differentiating the loss by perturbing the parameters (finite differences, a "
+    "complex step: a forward pass per parameter) takes minutes. Part 1 asks for the gradients by hand, with the "
+    "chain rule".format(*BACKWARD_CASES[LARGE][0]))
 
 
 BACKWARD_RUBRIC = Rubric({f"d{name} ({case})": 1 for case in BACKWARD_CASES for name in PARAMS} | {"keeps float32": 0.5})
@@ -290,7 +302,7 @@ def backward_inputs(seed):
     g = torch.Generator().manual_seed(seed)
     arrays, cases = {}, {}
     for case, ((N, nx, nh, ny), dtype) in BACKWARD_CASES.items():
-        P = random_params(g, nx, nh, ny, dtype)
+        P = random_params(g, nx, nh, ny, dtype, scale=1 / np.sqrt(nx) if case == LARGE else 1.0)
         X = torch.randn(N, nx, generator=g, dtype=dtype)
         _, outputs = ref.forward(P, X)
         put(arrays, case, P)
@@ -306,14 +318,18 @@ def mean_cross_entropy(P, X, Y):
     return -(Y * torch.log(Yhat)).sum(dim=1).mean()
 
 
-def expected_gradients(P, X, Y):
+def expected_gradients(P, X, Y, check=True):
     """The gradients of the mean loss at P, in float64, two independent ways: autograd, and centred
-    finite differences (CS231n's gradient check), and the entry size the latter resolves."""
+    finite differences (CS231n's gradient check), and the entry size the latter resolves. Without
+    `check` (the large case, where finite differences would cost minutes), autograd's only: (autograd,
+    None, None)."""
     P = {k: torch.as_tensor(t).double() for k, t in P.items()}
     X, Y = torch.as_tensor(X).double(), torch.as_tensor(Y).double()
     leaves = {k: t.clone().requires_grad_(True) for k, t in P.items()}
     mean_cross_entropy(leaves, X, Y).backward()
     autograd = {k: t.grad.numpy() for k, t in leaves.items()}
+    if not check:
+        return autograd, None, None
 
     def loss(arrays):
         return float(mean_cross_entropy({k: torch.from_numpy(a) for k, a in arrays.items()}, X, Y))
@@ -353,6 +369,11 @@ def judge_backward(arrays_in, params, out, meta, summed_credit=0.0, autograd_use
     """autograd_uses: where the notebook's backward (or a function of the notebook it calls) uses
     torch.autograd, torch.func or functorch, found in its source by the grader."""
     v = Verdict(BACKWARD_RUBRIC)
+    library = [meta[f"{case}.library_blocked"] for case in params["cases"] if meta.get(f"{case}.library_blocked")]
+    if library:
+        v.diagnose("backward_not_derived")
+        v.fail(list(BACKWARD_RUBRIC), f"backward does not compute the gradients by hand: {library[0]}")
+        return v
     blocked = [case for case in params["cases"] if meta.get(f"{case}.autograd_blocked")]
     if blocked or autograd_uses:
         v.diagnose("backward_uses_autograd")
@@ -368,7 +389,7 @@ def judge_backward(arrays_in, params, out, meta, summed_credit=0.0, autograd_use
         P64, O64 = {k: t.double() for k, t in P.items()}, {k: t.double() for k, t in O.items()}
         key = (case,) + tuple(arrays_in[f"{case}.{n}"].tobytes() for n in (*PARAMS, "X", "Y"))
         if key not in _EXPECTED:  # the grader's inputs only: the same for every submission of a batch
-            _EXPECTED[key] = expected_gradients(P64, O64["X"], Y.double())
+            _EXPECTED[key] = expected_gradients(P64, O64["X"], Y.double(), check=case != LARGE)
         autograd, numerical, resolution = _EXPECTED[key]
         grads_meta = meta.get(f"{case}.grads") or {}
         if meta.get(f"{case}.error"):
@@ -402,14 +423,14 @@ def judge_backward(arrays_in, params, out, meta, summed_credit=0.0, autograd_use
                     message = f"the gradients have no {name!r} (their keys: {', '.join(map(str, keys))})"
                 v.add(f"d{name} ({case})", False, message)
                 continue
-            fd_err = fd_error(got, numerical[name], resolution)
+            fd_err = fd_error(got, numerical[name], resolution) if numerical is not None else 0.0
             if name in explained:  # said once in full, for the first sizes where it is wrong
                 message = (f"d{name} ({sizes}) is wrong too" + (f": max relative error {rel_error(got, want):.2g}"
                                                                 if got.shape == want.shape else f": shape {got.shape}"))
             else:
                 message = describe_mismatch(f"d{name} ({sizes})", got, want) + (
                     f"; against a finite-difference gradient check: relative error {fd_err:.2g}"
-                    if np.isfinite(fd_err) else "")
+                    if np.isfinite(fd_err) and numerical is not None else "")
             if v.add(f"d{name} ({case})", close(got, want, tol) and fd_err < max(tol, FD_TOL), message):
                 all_summed = False
                 continue
@@ -423,12 +444,38 @@ def judge_backward(arrays_in, params, out, meta, summed_credit=0.0, autograd_use
                          "with float32 inputs the gradients must be float32, they are "
                          + ", ".join(sorted(dtypes))) and dtypes:
                 v.diagnose("dtype_changed_backward")
+    if _not_derived(v, params):
+        return v
     if v.mistakes == ["grad_summed"] and all_summed:
         # Consistently the gradient of the summed loss: a convention, whose credit is a setting.
         v.credit_override = summed_credit
         v.credit_reason = ("every gradient is exactly the gradient of the summed loss (the course's cheat-sheet "
                            "convention), which the kit's settings credit")
     return v
+
+
+def _not_derived(v, params):
+    """A gradient right on every small network but not on the large one is not computed by one
+    derivation: it comes from perturbing the loss where that is cheap (a backward that falls back
+    on something else, or gives up, for large networks). Every check fails, named as such."""
+    if LARGE not in params["cases"]:
+        return False
+    small = [case for case in params["cases"] if case != LARGE]
+    names = [name for name in PARAMS if all(v.checks.get(f"d{name} ({case})") and v.checks[f"d{name} ({case})"].passed
+                                            for case in small)
+             and not (v.checks.get(f"d{name} ({LARGE})") and v.checks[f"d{name} ({LARGE})"].passed)]
+    if not names:
+        return False
+    N, nx, nh, ny = params["cases"][LARGE]
+    why = v.checks.get(f"d{names[0]} ({LARGE})")
+    v.checks.clear()
+    v.mistakes.clear()
+    v.diagnose("backward_not_derived")
+    v.fail(list(BACKWARD_RUBRIC), f"backward gives the right {', '.join('d' + n for n in names)} on the small "
+           f"networks but not on the large one (N={N}, nx={nx}, nh={nh}, ny={ny})"
+           + (f": {why.message}" if why is not None and why.message else "") + ". A backward derived by hand "
+           "computes every size the same way, in milliseconds")
+    return True
 
 
 def _diagnose_gradient(v, name, got, want, N, tol, alternatives):

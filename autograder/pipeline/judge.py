@@ -40,6 +40,21 @@ def charge_once(verdicts):
                 verdict.forgive(mistake, home)
 
 
+def not_derived_trains_nothing(verdicts):
+    """A backward whose gradients were not derived (a library's backpropagation, or perturbation:
+    checks/part1.py) earns no accuracy either: circles_accuracy measures what the student's
+    derivation achieves. (The library routes are also refused while the grader trains them.)"""
+    backward, circles = verdicts.get("backward"), verdicts.get("circles_accuracy")
+    if backward is None or circles is None or "backward_not_derived" not in backward.mistakes:
+        return
+    circles.checks.clear()
+    circles.credit_override = None
+    circles.figures = {}
+    circles.notes = [n for n in circles.notes if not n.startswith("The grader trained")]
+    circles.fail(list(circles.rubric), "not credited: backward does not derive its gradients (see backward), so "
+                 "what the training achieved is not the Part-1 functions' own")
+
+
 def sanitize(value, depth=0):
     """A record's description (JSON from the sandbox) with every string made safe text and the
     structure bounded: dict keys are strings, nothing deeper than 6 levels, no list longer than 100."""
@@ -72,20 +87,23 @@ def _unanswered(qid, question, run_result):
                  Status.OUTPUT: "not reached: the notebook wrote too much",
                  }.get(run_result.status, f"not reached: {run_result.detail or 'the grading of this submission stopped'}"),
                 State.NOT_REACHED)
+    hint = f" ({question.timeout_hint})" if question.timeout_hint else " (an infinite loop?)"
     if entry.get("timed_out"):
-        return f"✗ {qid} took longer than its {question.seconds:g} s budget (an infinite loop?)", State.TIMEOUT
+        return f"✗ {qid} took longer than its {question.seconds:g} s budget{hint}", State.TIMEOUT
     if entry.get("skipped_for"):
         other = entry["skipped_for"]
+        other_hint = checks.BY_ID[other].timeout_hint
         return (f"✗ {qid} was not trained: {other} took longer than its {checks.BY_ID[other].seconds:g} s budget on "
-                f"the grader's inputs (an infinite loop?), so a training that calls it thousands of times could "
-                "not finish either", State.TIMEOUT)
+                f"the grader's inputs ({other_hint or 'an infinite loop?'}), so a training that calls it thousands "
+                "of times could not finish either", State.TIMEOUT)
     code = entry.get("exit", 0)
     if isinstance(code, (int, float)) and code < 0:
         name = _signal_name(int(code))
         if name == "SIGKILL":
             return f"✗ {qid} was stopped by the system (memory limit?) and recorded nothing", State.CRASHED
         if name == "SIGXCPU":
-            return f"✗ {qid} used more than its {question.seconds:g} s of CPU", State.TIMEOUT
+            return (f"✗ {qid} used more than its {question.seconds:g} s of CPU"
+                    + (f" ({question.timeout_hint})" if question.timeout_hint else ""), State.TIMEOUT)
         if name == "SIGXFSZ":
             return f"✗ {qid} wrote a file larger than the limit", State.CRASHED
         return f"✗ {qid} crashed ({name}, e.g. a segmentation fault) and recorded nothing", State.CRASHED
@@ -121,6 +139,7 @@ def judge_all(run_result, context=None):
             continue
         verdicts[q.id] = verdict
     charge_once(verdicts)
+    not_derived_trains_nothing(verdicts)
     for qid, verdict in verdicts.items():
         q, max_score = checks.BY_ID[qid], checks.points(qid)
         score = round(max_score * verdict.fraction, 2)

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 from tp1_support.autograd_guard import AutogradNotAllowed, autograd_refused
+from tp1_support.library_guard import LibraryBackpropNotAllowed, library_backprop_refused
 
 PARAM_NAMES = ("Wh", "bh", "Wy", "by")
 OUTPUT_NAMES = ("X", "htilde", "h", "ytilde", "yhat")
@@ -233,8 +234,9 @@ def autograd_blocked():
 def backward_guards():
     """The contexts probe_backward enters around the student's backward, in order. Each refuses a
     way of getting the gradients without computing them; a guard raises AutogradNotAllowed (or its
-    own exception, caught in probe_backward) when backward takes that way."""
-    return [autograd_blocked()]
+    own exception, caught in probe_backward) when backward takes that way: autograd, and the
+    libraries that backpropagate an MLP (tp1_support/library_guard.py)."""
+    return [autograd_blocked(), library_backprop_refused("backward")]
 
 
 def probe_backward(ns, inputs, params, arrays, meta):
@@ -249,6 +251,9 @@ def probe_backward(ns, inputs, params, arrays, meta):
                           tensor(inputs[f"{case}.Y"]))
         except AutogradNotAllowed as e:
             meta[f"{case}.autograd_blocked"] = short_error(e)
+            return
+        except LibraryBackpropNotAllowed as e:
+            meta[f"{case}.library_blocked"] = str(e)[:300]
             return
         put_dict(arrays, meta, f"{case}.grads", grads, PARAM_NAMES)
     each_case(params["cases"], meta, call)
@@ -281,6 +286,66 @@ def _snapshot(P):
     return out
 
 
+class NotAStep(Exception):
+    """sgd did not move the parameters along the gradients backward gave it."""
+
+
+def _gradients(grads):
+    """{name: float64 array} of the gradients backward returned (under the parameters' names, or
+    names ending with them: dWh, grad_Wh), or None."""
+    if isinstance(grads, dict) and not all(name in grads for name in PARAM_NAMES):
+        renamed = {}
+        for name in PARAM_NAMES:
+            keys = [k for k in grads if isinstance(k, str) and k.lower().endswith(name.lower())]
+            if len(keys) != 1:
+                return None
+            renamed[name] = grads[keys[0]]
+        grads = renamed
+    return _snapshot(grads)
+
+
+def _check_step(before, G, after, eta):
+    """During the Circles training, each step of sgd must move the parameters along the gradients
+    backward returned: new = P - c * G for one number c (the contract's c is eta; a wrong learning
+    rate, or a step up the gradient, is sgd's own mistake, charged on sgd). Weights that come from
+    anywhere else (trained elsewhere, pasted in) end the run. G: _gradients() of what backward
+    returned, taken before sgd ran."""
+    new = _snapshot(after)
+    if new is None:
+        raise NotAStep("after a step the parameters are no longer a dict of tensors Wh, bh, Wy, by")
+    if G is None:
+        raise NotAStep("the gradients backward returned are not a dict of tensors Wh, bh, Wy, by: sgd cannot step "
+                       "along them")
+    deltas, gradients = [], []
+    for name in PARAM_NAMES:
+        p, g, n = before[name], G[name], new[name]
+        if n.size != p.size or g.size != p.size:  # broadcasting mistakes: the contract's step itself
+            with np.errstate(all="ignore"):
+                expected = p - eta * g
+            if expected.shape != n.shape or not np.allclose(n, expected, rtol=1e-4, atol=1e-6, equal_nan=True):
+                raise NotAStep("sgd did not return p - eta * grad for the gradients backward gave it")
+            continue
+        deltas.append(n.reshape(-1) - p.reshape(-1))
+        gradients.append(g.reshape(-1))
+    if not deltas:
+        return new
+    with np.errstate(all="ignore"):
+        delta, g = np.concatenate(deltas), np.concatenate(gradients)
+        if np.any(np.isfinite(delta) & ~np.isfinite(g)):  # p - c * inf is not finite
+            raise NotAStep("sgd moved parameters whose gradient is not finite to finite values")
+        keep = np.isfinite(delta) & np.isfinite(g)  # a diverging training: its accuracy says so
+        delta, g = delta[keep], g[keep]
+        scale = max((float(np.max(np.abs(b[np.isfinite(b)]), initial=0.0)) for b in before.values()), default=0.0)
+        gg = float(g @ g)
+        c = -float(delta @ g) / gg if gg > 0 and np.isfinite(gg) else 0.0
+        residual = float(np.max(np.abs(delta + c * g), initial=0.0))
+        allowed = 1e-3 * float(np.max(np.abs(delta), initial=0.0)) + 1e-6 * max(scale, 1.0)
+    if np.isfinite(residual) and residual > allowed:
+        raise NotAStep("the parameters sgd returned are not p - eta * grad for the gradients backward gave it "
+                       "(the step moved them elsewhere)")
+    return new
+
+
 def probe_circles_accuracy(ns, inputs, params, arrays, meta):
     """Train the student's forward, backward and sgd with the grader's loop and hyper-parameters, from
     the grader's initial parameters, up to `runs` times (stopping after a run that fits the training
@@ -298,11 +363,16 @@ def probe_circles_accuracy(ns, inputs, params, arrays, meta):
         try:
             for _ in range(params["epochs"]):
                 for idx in torch.randperm(Xtrain.shape[0], generator=generator).split(params["batch_size"]):
+                    before = _snapshot(P)  # the step is judged from here: forward and backward may not move P
+                    if before is None:
+                        raise TypeError("the parameters are no longer a dict of tensors Wh, bh, Wy, by")
                     _, outputs = unpack_pair(forward(P, Xtrain.index_select(0, idx)), "forward")
-                    grads = backward(P, outputs, Ytrain.index_select(0, idx))
+                    with library_backprop_refused("backward"):
+                        grads = backward(P, outputs, Ytrain.index_select(0, idx))
+                    given = _gradients(grads)
                     new = sgd(P, grads, params["eta"])
                     P = P if new is None else new
-                snap = _snapshot(P)
+                    snap = _check_step(before, given, P, params["eta"])  # what is recorded is what was judged
                 if snap is None or any(snap[n].shape != tuple(inputs[f"run{run}.{n}"].shape)
                                        and snap[n].size != inputs[f"run{run}.{n}"].size for n in PARAM_NAMES):
                     raise TypeError("after a step the parameters are no longer a dict of tensors Wh, bh, Wy, by "
@@ -576,16 +646,25 @@ def probe_mnist_accuracy(ns, inputs, params, arrays, meta):
         with torch.no_grad():
             for p, value in zip(parameters, initial):
                 p.copy_(value)
+    # The step is the grader's own plain SGD (the contract: lr = eta) on the model's parameters: the
+    # student's optimizer is judged on its own question (init_model_optim) and never steps here, so it
+    # cannot write weights made elsewhere. Each step starts from the parameters as they were before the
+    # forward: whatever the model or the loss writes into them meanwhile is undone.
+    stepped = parameters if parameters is not None else [p for p in model.parameters() if isinstance(p, torch.Tensor)]
     losses = []
     for _ in range(epochs):
         total = 0.0
         for idx in torch.randperm(Xtrain.shape[0], generator=generator).split(batch_size):
+            before = [p.detach().clone() for p in stepped]
+            for p in stepped:
+                p.grad = None
             L, _ = unpack_pair(loss_accuracy_nn(loss, model(Xtrain.index_select(0, idx)),
                                                 Ytrain.index_select(0, idx)), "loss_accuracy_nn")
-            optim.zero_grad()
             L.backward()
-            optim.step()
             total += float(L.detach()) * len(idx)
+            with torch.no_grad():  # after the last code of the student's in this step
+                for p, b in zip(stepped, before):
+                    p.copy_(b - eta * p.grad if p.grad is not None and p.grad.shape == p.shape else b)
         losses.append(total / Xtrain.shape[0])
     arrays["train_loss"] = np.array(losses, dtype=np.float64)
     if parameters is None:

@@ -114,6 +114,14 @@ _ENTRIES = {
                                "torch.func or torch.autograd.functional): Part 1 asks for them by hand, from the "
                                "formulas of the course (dL/dytilde = (Yhat - Y) / N, then the chain rule down to "
                                "Wh). Autograd is Part 2."),
+    "backward_not_derived": ("backward", "gradients not derived by hand (a library's backpropagation, or perturbing "
+                                         "the loss)",
+                             "Your backward does not derive the gradients: it takes them from a library that "
+                             "backpropagates for you (scikit-learn's MLP, mlxtend), or measures them by perturbing "
+                             "the parameters (finite differences, a complex step), which gives the right numbers on "
+                             "a small network and costs minutes on a large one. Part 1 asks for backpropagation by "
+                             "hand: dL/dytilde = (Yhat - Y) / N, then the chain rule down to Wh, a few matrix "
+                             "products whatever the size."),
     # sgd
     "sgd_adds_gradient": ("sgd", "sgd adds the gradient",
                           "Your sgd moves up the gradient: the step is p - eta * grad."),
@@ -257,6 +265,8 @@ HINTS = {  # while working: which mistake, and the idea, not the line of code
     "gradient_sign": "Your gradients have the opposite sign: check the sign of dL/dytilde.",
     "backward_uses_autograd": "Your backward gets its gradients from autograd: Part 1 asks for them by hand, from "
                               "the course's formulas and the chain rule. Autograd is Part 2.",
+    "backward_not_derived": "Your backward does not derive the gradients (a library's backpropagation, or "
+                            "perturbing the loss): Part 1 asks for them by hand, with the chain rule.",
     "sgd_adds_gradient": "Your sgd moves up the gradient: a descent step goes against it.",
     "sgd_no_return": "Your sgd updates the parameters but returns None: the training loop uses what sgd returns.",
     "sgd_ignores_eta": "Your sgd does not use the learning rate.",
