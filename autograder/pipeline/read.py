@@ -250,12 +250,15 @@ class _Reader:
             return self.elements(i, self.cell)
         if key == "cells":
             self.result["cells"] = None
-        if key == "metadata" and self.kind(i) == b"{":
+        if key == "metadata":  # (the last of two equal keys counts, as in Python's json)
             self.result["metadata"] = {}
-            return self.members(i, self.metadata)
+            if self.kind(i) == b"{":
+                return self.members(i, self.metadata)
         return self.skip(i)
 
     def metadata(self, key, i):
+        if key == "otter":
+            self.result["metadata"].pop("otter", None)
         if key == "otter" and self.kind(i) == b"{":
             otter = self.result["metadata"]["otter"] = {}
 
