@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 
+from .pipeline.read import python_cell_lines
+
 # Limits on what is read of one submission: far above an honest TP notebook (its longest cell is
 # about 2 kB; the whole notebook about 20 kB), low enough that a hostile one costs little.
 MAX_CELL_CHARS = 50_000
@@ -51,7 +53,6 @@ THRESHOLD = 0.57
 MIN_EVIDENCE = 150.0  # the score's denominator is at least this weight: about 30 lines of code nobody else wrote
 PARTS_FOR_UNFLAGGED = 10  # the most similar unflagged pairs also get their matching parts, for context
 
-PY_CELL_MAGICS = {"time", "timeit", "capture", "prun", "memit"}  # %%magic whose body is Python
 
 # CPython 3.11's ast.parse keeps its recursion depth in shared state: two threads parsing at once can
 # fail with "AST constructor recursion depth mismatch". The grading engine holds this same lock.
@@ -125,13 +126,9 @@ _MAGIC_ASSIGN = re.compile(r"[\w\s,.\[\]()]+=\s*[!%]")  # one class before "=": 
 def _blank_magics(text):
     """IPython lines (%magic, !shell, x = !cmd, obj?) replaced by `pass`, so the rest parses with its
     line numbers unchanged. Returns (text, whether the cell is not Python at all)."""
-    lines = text.split("\n")
-    first = next((i for i, l in enumerate(lines) if l.strip()), None)
-    if first is not None and lines[first].lstrip().startswith("%%"):
-        name = lines[first].lstrip()[2:].split(None, 1)[0] if lines[first].strip() != "%%" else ""
-        if name not in PY_CELL_MAGICS:
-            return text, True
-        lines[first] = ""
+    lines = python_cell_lines(text.split("\n"))  # the grader's own rule for cell magics
+    if lines is None:
+        return text, True
     out = []
     for line in lines:
         stripped = line.lstrip()

@@ -1921,3 +1921,101 @@ def test_unsafe_mode_nothing_outside_the_jobs_changed_and_nothing_is_left_runnin
     assert_nothing_escaped(b)
     _, text = feedback(b["out"], "snoop")
     assert "SNOOP-REPORT []" in text and "ELSEWHERE-REPORT []" in text, text[text.find("SNOOP"):][:800]
+
+
+# --- memory that no address space counts, where no cgroup counts it -------------------------------
+# Without a writable memory cgroup (Gradescope's containers; TP1_MEMORY_CGROUP=off here) only the
+# address-space limit bounds a job: detached System V segments, message queues, memory files and
+# files in /dev/shm would hold memory past it until the job ends. The hoard tries each route (9 x
+# 512 MB: 4.5 GiB, over the 4 GiB cap) and says in its feedback what it held and what was refused.
+
+SHM_HOARD = r"""
+def _hoard():
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.shmget.argtypes = [ctypes.c_int, ctypes.c_size_t, ctypes.c_int]
+    libc.shmat.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
+    libc.shmat.restype = ctypes.c_void_p
+    libc.shmdt.argtypes = [ctypes.c_void_p]
+    held, refused, size, block = [], [], 512 * 2**20, b'x' * 2**20
+    for i in range(9):
+        segment = libc.shmget(0, size, 0o1000 | 0o600)  # IPC_PRIVATE, IPC_CREAT
+        if segment < 0:
+            refused.append('shmget: ' + os.strerror(ctypes.get_errno()))
+            break
+        address = libc.shmat(segment, None, 0)
+        if address in (None, ctypes.c_void_p(-1).value):
+            refused.append('shmat: ' + os.strerror(ctypes.get_errno()))
+            break
+        ctypes.memset(address, 1, size)
+        libc.shmdt(address)  # detached: no address space holds it any more, the segment stays
+        held.append(f'segment {i}')
+    for route in ('memfd', '/dev/shm'):
+        try:
+            fd = os.memfd_create('hoard') if route == 'memfd' else os.open(f'/dev/shm/{_MARK}', os.O_CREAT | os.O_RDWR, 0o600)
+            for _ in range(512):
+                os.write(fd, block)
+            held.append(route)
+        except OSError as e:
+            refused.append(f'{route}: {e.strerror}')
+    if libc.msgget(0, 0o1000 | 0o600) >= 0:
+        held.append('message queue')
+    else:
+        refused.append('msgget: ' + os.strerror(ctypes.get_errno()))
+    return held, refused
+
+
+def fit_svm(X, y):
+    held, refused = _hoard()
+    raise RuntimeError(f'SHM_HOARD held {held!r}; refused {refused!r}')
+"""
+HONEST_NO_SVM = r"""
+def fit_svm(X, y):
+    raise RuntimeError('no SVM yet')
+"""
+SHM_CASES = [Case("shm_hoard", [SHM_HOARD], control="honest_no_svm", same_as_control=True,
+                  outcomes=[Outcome(("graded",), zero={"fit_svm"},
+                                    says=(("SHM_HOARD held []",), ("shmget: Operation not permitted",),
+                                          ("memfd: Operation not permitted",), ("msgget: Operation not permitted",)))],
+                  what="9 x 512 MB of detached System V segments, a memory file, /dev/shm, a message queue")]
+
+
+@pytest.fixture(scope="module", params=["bubblewrap", "unsafe"])
+def no_cgroup_batch(request):
+    if request.param == "unsafe" and _unsafe_problem():
+        pytest.skip(_unsafe_problem())
+    base = _stable_base()
+    subs, out, canary = base / "subs", base / "out", base / "canary" / "canary.txt"
+    for folder in (subs, canary.parent):
+        folder.mkdir(parents=True)
+    public = _plant_public_files()
+    paths = _paths(out, subs, canary, public)
+    try:
+        _notebook(subs / "reference.ipynb", "reference.ipynb", None, paths)
+        _notebook(subs / "honest_no_svm.ipynb", "reference.ipynb", [HONEST_NO_SVM], paths)
+        for case in SHM_CASES:
+            _notebook(subs / f"{case.name}.ipynb", case.base, case.cells, paths)
+        shm_before = _shm_segments()
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv(sandbox.MEMORY_CGROUP_ENV, "off")
+            if request.param == "unsafe":
+                run, _, _ = _grade(subs, out, path=_path_without_bwrap(base / "bin"), extra=["--unsafe-no-isolation"])
+            else:
+                run, _, _ = _grade(subs, out)
+        leftovers = _kill_leftovers(base)
+        yield {"run": run, "out": out, "grades": read_grades(out), "leftovers": leftovers,
+               "shm_before": shm_before, "shm_after": _shm_segments(), "dev_shm": sorted(Path("/dev/shm").glob(f"{MARK}*"))}
+    finally:
+        for leftover in Path("/dev/shm").glob(f"{MARK}*"):
+            leftover.unlink()
+        shutil.rmtree(base, ignore_errors=True)
+        shutil.rmtree(public, ignore_errors=True)
+
+
+def test_without_a_cgroup_shared_memory_is_refused(no_cgroup_batch):
+    b = no_cgroup_batch
+    assert b["run"].returncode == 0, b["run"].stderr[-3000:]
+    assert "no writable cgroup" in (b["out"] / "summary.html").read_text(encoding="utf-8")
+    assert float(b["grades"]["reference"]["total"]) == 100.0
+    for case in SHM_CASES:
+        check_case(b["grades"], b["out"], case)
+    assert b["shm_after"] == b["shm_before"] and b["dev_shm"] == [] and b["leftovers"] == []

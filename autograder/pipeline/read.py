@@ -15,6 +15,7 @@ grader's when the probes start, and a question's result depends only on what the
 do when called.
 """
 import ast
+import codecs
 import io
 import json
 import os
@@ -24,8 +25,6 @@ import threading
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import nbformat
 
 from ..text import safe_text
 
@@ -112,39 +111,286 @@ def _read_regular(path, max_bytes):
         os.close(fd)
 
 
+# --- a bounded reader ------------------------------------------------------------------------------
+# The grader needs the code cells' sources and Otter's assignment name, nothing else. Whatever else a
+# notebook holds (markdown, outputs, attachments, metadata) is skipped, never decoded into objects:
+# strings at the regular expression engine's speed, brackets counted one by one. Every cap is
+# checked as the file is read, so a notebook padded with a million cells or outputs costs about what
+# its first MAX_CELLS_ALL cells cost. Inside a value that is skipped, only strings and brackets are
+# checked (Jupyter's own reader checks the rest; nothing of it is read here).
+MAX_CELLS_ALL = 10_000  # cells of every type (the release has 79)
+MAX_OUTPUTS = 20_000  # outputs of all code cells together
+MAX_ATTACHMENTS = 1_000  # attachments of all cells together
+MAX_CONTAINERS = 200_000  # JSON objects and arrays in the whole file
+MAX_ZIP_DIRECTORY_BYTES = 1 * 2**20  # an export zip's list of files (about 20,000 names)
+_WS = re.compile(rb"[ \t\n\r]*+")
+_STRING = re.compile(rb'"(?:[^"\\\x00-\x1f]++|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*+"')
+_SCALAR = re.compile(rb"-?(?:0|[1-9][0-9]*+)(?:\.[0-9]++)?+(?:[eE][-+]?+[0-9]++)?+|true|false|null")
+_FLAT = re.compile(rb'(?:[^"\[\]{}]++|"(?:[^"\\]++|\\.)*+")*+', re.DOTALL)  # up to the next bracket
+_OPEN, _CLOSE = {ord("["): ord("]"), ord("{"): ord("}")}, {ord("]"), ord("}")}
+_SHORT = 4096  # a key, a cell type, an assignment name longer than this is none the grader knows
+
+
+class _NotJSON(ValueError):
+    def __init__(self, what, position):
+        super().__init__(what)
+        self.what, self.position = what, position
+
+
+class _Reader:
+    """One pass over a notebook's bytes: {"metadata": {"otter": {"assignment_name": ...}}, "cells":
+    [{"cell_type": "code", "source": "..."}, ...]} with code cells only (their index among the code
+    cells is their place in this list), or UnreadableSubmission."""
+
+    def __init__(self, data, name):
+        self.data, self.name = data, name
+        self.cells = self.containers = self.outputs = self.attachments = 0
+        self.code_bytes = 0
+
+    # -- tokens
+    def ws(self, i):
+        return _WS.match(self.data, i).end()
+
+    def expect(self, i, char):
+        if self.data[i:i + 1] != char:
+            raise _NotJSON(f"expected {char.decode()!r}", i)
+        return i + 1
+
+    def string(self, i):
+        m = _STRING.match(self.data, i)
+        if m is None:
+            raise _NotJSON("expected a string", i)
+        return m
+
+    def decode(self, start, end):
+        """The JSON value data[start:end] (a string or a scalar)."""
+        return json.loads(self.data[start:end].decode("utf-8"))
+
+    def container(self, i):
+        self.containers += 1
+        if self.containers > MAX_CONTAINERS:
+            raise UnreadableSubmission(f"{self.name} holds more than {MAX_CONTAINERS:,} JSON objects and lists "
+                                       "(a notebook has a few thousand): not read", "too_large")
+
+    def skip(self, i):
+        """The end of the value at i, which is not read."""
+        i = self.ws(i)
+        first = self.data[i:i + 1]
+        if first == b'"':
+            return self.string(i).end()
+        if not first or first[0] not in _OPEN:
+            m = _SCALAR.match(self.data, i)
+            if m is None:
+                raise _NotJSON("expected a value", i)
+            return m.end()
+        stack, data = [], self.data
+        while True:
+            char = data[i] if i < len(data) else None
+            if char in _OPEN:
+                self.container(i)
+                stack.append(_OPEN[char])
+            elif char in _CLOSE and stack and stack[-1] == char:
+                stack.pop()
+                if not stack:
+                    return i + 1
+            else:
+                raise _NotJSON("unterminated string or list" if char in (None, ord('"')) else "mismatched bracket", i)
+            i = _FLAT.match(data, i + 1).end()
+
+    def members(self, i, member):
+        """An object at i: member(key or None, position of its value) returns the value's end."""
+        i = self.expect(self.ws(i), b"{")
+        self.container(i)
+        i = self.ws(i)
+        if self.data[i:i + 1] == b"}":
+            return i + 1
+        while True:
+            m = self.string(self.ws(i))
+            raw = self.data[m.start() + 1:m.end() - 1] if m.end() - m.start() <= _SHORT else None
+            key = None if raw is None else raw.decode() if b"\\" not in raw else self.decode(m.start(), m.end())
+            i = self.expect(self.ws(m.end()), b":")
+            i = self.ws(member(key, self.ws(i)))
+            if self.data[i:i + 1] == b",":
+                i += 1
+                continue
+            return self.expect(i, b"}")
+
+    def elements(self, i, element):
+        """A list at i: element(position) returns the element's end."""
+        i = self.expect(self.ws(i), b"[")
+        self.container(i)
+        i = self.ws(i)
+        if self.data[i:i + 1] == b"]":
+            return i + 1
+        while True:
+            i = self.ws(element(self.ws(i)))
+            if self.data[i:i + 1] == b",":
+                i += 1
+                continue
+            return self.expect(i, b"]")
+
+    def kind(self, i):
+        return self.data[i:i + 1]
+
+    # -- the notebook
+    def notebook(self):
+        self.result = {"metadata": {}, "cells": None}
+        if self.kind(self.ws(0)) != b"{" and self.ws(self.skip(0)) == len(self.data):
+            raise UnreadableSubmission(f"{self.name} is JSON but not a Jupyter notebook (no list of cells)")
+        i = self.ws(self.members(0, self.top))
+        if i != len(self.data):
+            raise _NotJSON("extra data", i)
+        if not isinstance(self.result["cells"], list):
+            raise UnreadableSubmission(f"{self.name} is JSON but not a Jupyter notebook (no list of cells)")
+        return self.result
+
+    def top(self, key, i):
+        if key == "cells" and self.kind(i) == b"[":
+            self.result["cells"] = []
+            return self.elements(i, self.cell)
+        if key == "cells":
+            self.result["cells"] = None
+        if key == "metadata":  # (the last of two equal keys counts, as in Python's json)
+            self.result["metadata"] = {}
+            if self.kind(i) == b"{":
+                return self.members(i, self.metadata)
+        return self.skip(i)
+
+    def metadata(self, key, i):
+        if key == "otter":
+            self.result["metadata"].pop("otter", None)
+        if key == "otter" and self.kind(i) == b"{":
+            otter = self.result["metadata"]["otter"] = {}
+
+            def member(key, i):
+                end = self.skip(i)
+                if key == "assignment_name":
+                    otter[key] = self.decode(i, end) if end - i <= _SHORT and self.kind(i) not in (b"[", b"{") else None
+                return end
+            return self.members(i, member)
+        return self.skip(i)
+
+    def cell(self, i):
+        self.cells += 1
+        if self.cells > MAX_CELLS_ALL:
+            raise UnreadableSubmission(f"{self.name} has more than {MAX_CELLS_ALL:,} cells (markdown, code and raw "
+                                       "together): not read", "too_large")
+        if self.kind(i) != b"{":
+            return self.skip(i)
+        fields = {}
+
+        def member(key, i):
+            if key == "outputs" and self.kind(i) == b"[":
+                return self.elements(i, self.output)
+            if key == "attachments" and self.kind(i) == b"{":
+                return self.members(i, self.attachment)
+            end = self.skip(i)
+            if key in ("cell_type", "source"):
+                fields[key] = (i, end)
+            return end
+        end = self.members(i, member)
+        if "cell_type" in fields:
+            start, stop = fields["cell_type"]
+            if stop - start <= _SHORT and self.kind(start) == b'"' and self.decode(start, stop) == "code":
+                self.result["cells"].append({"cell_type": "code", "source": self.source(*fields.get("source", (0, 0)))})
+        return end
+
+    def output(self, i):
+        self.outputs += 1
+        if self.outputs > MAX_OUTPUTS:
+            raise UnreadableSubmission(f"{self.name} has more than {MAX_OUTPUTS:,} outputs: not read (clear the "
+                                       "outputs, or hand in the notebook before they grew)", "too_large")
+        return self.skip(i)
+
+    def attachment(self, key, i):
+        self.attachments += 1
+        if self.attachments > MAX_ATTACHMENTS:
+            raise UnreadableSubmission(f"{self.name} has more than {MAX_ATTACHMENTS:,} attachments in its cells: "
+                                       "not read", "too_large")
+        return self.skip(i)
+
+    def source(self, start, end):
+        """A code cell's source (a string, or a list of strings joined) as text."""
+        if end == start:
+            return ""
+        self.code_bytes += end - start
+        if self.code_bytes > 4 * MAX_CODE_CHARS:  # (a character of code takes 1-2 bytes in the file)
+            raise UnreadableSubmission(f"the notebook holds more than {MAX_CODE_CHARS // 1000} kB of code", "too_large")
+        if end - start > 4 * MAX_CELL_CHARS:  # not decoded: program_of notes the cell as too large
+            return " " * (MAX_CELL_CHARS + 1)
+        value = self.decode(start, end)
+        if isinstance(value, list):
+            return "".join(v if isinstance(v, str) else "" if isinstance(v, (list, dict)) else str(v) for v in value)
+        return value if isinstance(value, str) else "" if isinstance(value, dict) else str(value)
+
+
 def read_notebook(path):
-    """The notebook of a submission (a .ipynb, or an export zip holding exactly one). Error messages
-    name the problem, never the file's content."""
+    """What the grader reads of a submission (a .ipynb, or an export zip holding exactly one): its
+    code cells' sources and Otter's assignment name, as a dict shaped like the notebook's JSON (see
+    _Reader), read within the caps above whatever the file holds. Error messages name the problem,
+    never the file's content."""
     path = Path(path)
     name = safe_text(path.name)
     data = _read_regular(path, MAX_NOTEBOOK_BYTES)
     try:
         if zipfile.is_zipfile(io.BytesIO(data)):
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                names = [n for n in zf.namelist() if n.lower().endswith(".ipynb") and "/." not in "/" + n
-                         and not n.startswith("__MACOSX")]
-                if len(names) != 1:
-                    raise UnreadableSubmission(f"{name} must hold exactly one .ipynb notebook, it holds {len(names)}")
-                if zf.getinfo(names[0]).file_size > MAX_NOTEBOOK_BYTES:
-                    raise UnreadableSubmission(f"the notebook in {name} is larger than "
-                                               f"{MAX_NOTEBOOK_BYTES // 2**20} MB", "too_large")
-                with zf.open(names[0]) as f:
-                    data = f.read(MAX_NOTEBOOK_BYTES + 1)
-        text = data.decode("utf-8")
-        raw = json.loads(text)
-        if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list):
-            raise UnreadableSubmission(f"{name} is JSON but not a Jupyter notebook (no list of cells)")
-        return nbformat.reads(text, as_version=4)
+            data = _notebook_in_zip(data, name)
+        _check_utf8(data)
+        return _Reader(data, name).notebook()
     except UnreadableSubmission:
         raise
     except UnicodeDecodeError as e:
         raise UnreadableSubmission(f"{name} is not a readable Jupyter notebook (not UTF-8 text at byte {e.start})")
+    except _NotJSON as e:
+        line = data.count(b"\n", 0, e.position) + 1
+        column = e.position - data.rfind(b"\n", 0, e.position)
+        raise UnreadableSubmission(f"{name} is not a readable Jupyter notebook (not JSON: {e.what} at line "
+                                   f"{line}, column {column})")
     except json.JSONDecodeError as e:
-        raise UnreadableSubmission(f"{name} is not a readable Jupyter notebook (not JSON: {e.msg} at line "
-                                   f"{e.lineno}, column {e.colno})")
-    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, nbformat.reader.NotJSONError, ValueError,
-            KeyError, TypeError, AttributeError, RecursionError, NotImplementedError, EOFError) as e:
+        raise UnreadableSubmission(f"{name} is not a readable Jupyter notebook (not JSON: {e.msg})")
+    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, KeyError, TypeError, AttributeError,
+            RecursionError, NotImplementedError, EOFError, IndexError) as e:
         raise UnreadableSubmission(f"{name} is not a readable Jupyter notebook ({type(e).__name__})")
+
+
+def zip_directory_bytes(file):
+    """The size of a zip's list of files (its central directory), read from its end record without
+    reading the list: zipfile reads the whole list, one Python object per name, whatever its size.
+    None when file is not a zip."""
+    endrec = zipfile._EndRecData(file)  # noqa: SLF001 - the standard library's own reader of the end record
+    return None if endrec is None else endrec[zipfile._ECD_SIZE]  # noqa: SLF001
+
+
+def _notebook_in_zip(data, name):
+    size = zip_directory_bytes(io.BytesIO(data))
+    if size is not None and size > MAX_ZIP_DIRECTORY_BYTES:
+        raise UnreadableSubmission(f"{name} lists more files than an export zip holds (its list of files takes "
+                                   f"more than {MAX_ZIP_DIRECTORY_BYTES // 2**20} MB): not read", "too_large")
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = [n for n in zf.namelist() if n.lower().endswith(".ipynb") and "/." not in "/" + n
+                 and not n.startswith("__MACOSX")]
+        if len(names) != 1:
+            raise UnreadableSubmission(f"{name} must hold exactly one .ipynb notebook, it holds {len(names)}")
+        if zf.getinfo(names[0]).file_size > MAX_NOTEBOOK_BYTES:
+            raise UnreadableSubmission(f"the notebook in {name} is larger than "
+                                       f"{MAX_NOTEBOOK_BYTES // 2**20} MB", "too_large")
+        with zf.open(names[0]) as f:
+            data = f.read(MAX_NOTEBOOK_BYTES + 1)
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise UnreadableSubmission(f"the notebook in {name} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB",
+                                   "too_large")
+    return data
+
+
+def _check_utf8(data, chunk=2**20):
+    """UnicodeDecodeError unless data is UTF-8, without holding its text."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    for start in range(0, len(data), chunk):
+        try:
+            decoder.decode(data[start:start + chunk], final=start + chunk >= len(data))
+        except UnicodeDecodeError as e:
+            raise UnicodeDecodeError("utf-8", data, start + e.start, start + e.end, e.reason) from None
+    decoder.decode(b"", final=True)
 
 
 # --- IPython lines ----------------------------------------------------------------------------
@@ -154,11 +400,34 @@ def read_notebook(path):
 _IPYTHON_LINE = re.compile(r"^([ \t]*)(?:[%!]|[\w.]+\?{1,2}[ \t]*$|[\w.,\[\] \t*()]+=[ \t]*[%!])")
 
 
+# Cell magics whose body Jupyter runs as Python in the notebook's namespace (a `def` under `%%time`
+# defines the function). The body of any other (`%%bash`, `%%html`, `%%writefile`, `%%script`, and
+# `%%timeit`, which runs it inside a function of its own) is not the notebook's Python. The one rule,
+# for the grader and the similarity report.
+PYTHON_CELL_MAGICS = frozenset({"time", "capture", "prun"})
+
+
+def python_cell_lines(lines):
+    """A cell's lines with its leading cell magics blanked ("%%capture out", then "%%time": each runs
+    the rest of the cell), when all of them are PYTHON_CELL_MAGICS; None when the cell is not Python
+    (another cell magic)."""
+    lines = list(lines)
+    start = 0
+    while True:
+        first = next((i for i in range(start, len(lines)) if lines[i].strip()), None)
+        if first is None or not lines[first].lstrip().startswith("%%"):
+            return lines
+        words = lines[first].lstrip()[2:].split(None, 1)
+        if not words or words[0] not in PYTHON_CELL_MAGICS:
+            return None
+        lines[first], start = "", first + 1
+
+
 def strip_ipython(source):
-    """(python source, whether the cell is a cell magic). Lines of IPython syntax become `pass`."""
-    lines = source.split("\n")
-    first = next((line for line in lines if line.strip()), "")
-    if first.lstrip().startswith("%%"):
+    """(python source, whether the cell is not Python: a cell magic that is not one of
+    PYTHON_CELL_MAGICS). Lines of IPython syntax become `pass`."""
+    lines = python_cell_lines(source.split("\n"))
+    if lines is None:
         return "", True
     out = []
     for line in lines:
@@ -363,7 +632,7 @@ _AST_LOCK = threading.Lock()
 
 
 def _cell_sources(nb):
-    cells = [c for c in nb.cells if c.get("cell_type") == "code"]
+    cells = [c for c in nb.get("cells") or [] if isinstance(c, dict) and c.get("cell_type") == "code"]
     if len(cells) > MAX_CELLS:
         raise UnreadableSubmission(f"the notebook has {len(cells)} code cells, more than {MAX_CELLS}", "too_large")
     sources = []

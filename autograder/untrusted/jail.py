@@ -5,13 +5,14 @@ offers it, and `available()` says which ones do:
 
 - mount, PID and IPC namespaces of the job's own (where the worker holds the capabilities for them:
   under bubblewrap): a fresh size- and inode-capped tmpfs as /tmp holding the job's box, a /proc that
-  shows the job's processes only, and System V shared memory that dies with the job;
+  shows the job's processes only, an empty read-only /dev/shm, and System V shared memory that dies
+  with the job;
 - Landlock (no root needed; most kernels and containers): the job reads the system, the interpreter
   and the public files, writes its box only, opens no TCP connection and signals no process outside
   its own domain;
 - a seccomp filter: none of the system calls a grading job never needs (ptrace, mount, new
-  namespaces, other processes' memory or file descriptors, BPF, keyrings, io_uring, ...) and no
-  socket but AF_UNIX;
+  namespaces, other processes' memory or file descriptors, BPF, keyrings, io_uring, System V and
+  memfd shared memory, ...) and no socket but AF_UNIX;
 - records in sealed memory files of fixed size (memfd): what a question's child writes cannot grow
   past its cap, and no later child holds it.
 """
@@ -63,6 +64,8 @@ def enter_job_namespaces(box_name, lib, keep, tmp_bytes, tmp_inodes):
         mount(f"/proc/self/fd/{fd}", path, flags=MS_BIND | MS_REC)
         mount("none", path, flags=MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
         os.close(fd)
+    if os.path.isdir("/dev/shm"):  # POSIX shared memory (shm_open) outlives its process: none, read-only
+        mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "mode=0555,size=4k,nr_inodes=1")
     box = f"/tmp/{box_name}"
     os.makedirs(box)
     return box
@@ -359,6 +362,12 @@ DENIED_SYSCALLS = (
     "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "vhangup", "nfsservctl", "uselib",
     "move_pages", "migrate_pages", "mbind", "set_mempolicy", "fanotify_init",
 )
+# Memory that no process's address space counts and that outlives the process holding it: System V
+# shared memory, message queues and semaphores (they live until the job's IPC namespace ends, or
+# forever where it has none), and memory files (memfd_create: the job's records are made before the
+# filter). Nothing a notebook of this TP does needs them; where no cgroup counts a job's memory, they
+# would let it hold far more than its cap.
+SHARED_MEMORY_SYSCALLS = ("shmget", "shmat", "msgget", "semget", "ipc", "memfd_create", "memfd_secret")
 _SCMP_ACT_ALLOW = 0x7FFF0000
 _SCMP_CMP_NE, _SCMP_CMP_MASKED_EQ = 1, 7
 AF_UNIX = 1
@@ -410,7 +419,7 @@ def seccomp():
                 raise OSError(-result, f"seccomp rule for {name}: {os.strerror(-result)}")
             rules += 1
 
-        for name in DENIED_SYSCALLS:
+        for name in DENIED_SYSCALLS + SHARED_MEMORY_SYSCALLS:
             add(name, _errno_action(errno.EPERM))
         # clone3 passes its flags in memory, out of the filter's sight: make the C library use clone.
         add("clone3", _errno_action(errno.ENOSYS))

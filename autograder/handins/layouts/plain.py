@@ -34,15 +34,25 @@ def read_folders(folder, col):
                     where=entry.path)
 
 
+CLASS_DOWNLOAD_MAX_DIRECTORY_BYTES = 4 * 2**20
+
+
 def refuse_class_download(path):
     """Refuse a whole-class LMS download zip handed over as if it were one student's export."""
     from . import canvas, gradescope, moodle
 
     if suffix(path.name) not in ZIP_SUFFIXES:
         return
+    from ...pipeline.read import zip_directory_bytes
+
     try:
-        with zipfile.ZipFile(path) as zf:
-            names = zf.namelist()
+        with open(path, "rb") as f:
+            # zipfile makes one object per name of the list, whatever its size: a list longer than a
+            # class's download (about 30,000 files) is one student's, and the grader refuses it
+            if (zip_directory_bytes(f) or 0) > CLASS_DOWNLOAD_MAX_DIRECTORY_BYTES:
+                return
+            with zipfile.ZipFile(f) as zf:
+                names = zf.namelist()
     except (OSError, zipfile.BadZipFile, ValueError):
         return  # graded, and reported unreadable by the grader
     first = {n.split("/")[0] for n in names}
