@@ -25,7 +25,7 @@ from tqdm import tqdm
 from . import config, handins
 from .pipeline import grade_one, sandbox
 from .pipeline.inputs import grading_inputs
-from .pipeline.read import submission_id
+from .ids import submission_id
 from .pipeline.write import ClassFolder, cache_key, cached_result, check_writable, write_class_outputs
 from .results import VISIBILITIES, Status, zero_result
 from .text import safe_text

@@ -1,18 +1,14 @@
 """Names: file and folder names as text, student ids, and what kind of file a name says it is."""
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from pathlib import Path
 
+from ..ids import HANDINS_CSV, RESERVED, display, safe_id  # noqa: F401 - names of the hand-ins' vocabulary
 from ..pipeline.assignment import ASSIGNMENT_NAME
-from ..pipeline.read import RESERVED_IDS
 
 NOTEBOOK_NAME = ASSIGNMENT_NAME + ".ipynb"
-HANDINS_CSV = "handins.csv"
-# Ids a student folder may not take: the output folder's own files and folders.
-RESERVED = frozenset(RESERVED_IDS | {HANDINS_CSV, "export"})
 
 # Otter's export cell names its zip `<notebook stem>_<%Y_%m_%dT%H_%M_%S_%f>.zip`
 # (otter/check/notebook.py, Notebook.export, Otter-Grader 7.0.0).
@@ -22,27 +18,6 @@ NOTEBOOK_SUFFIXES = (".ipynb",)
 BROWSER_SUFFIXES = (".ipynb.txt",)  # a browser's "Save as" of a notebook
 ZIP_SUFFIXES = (".zip",)
 GRADABLE_SUFFIXES = BROWSER_SUFFIXES + NOTEBOOK_SUFFIXES + ZIP_SUFFIXES
-
-
-def display(name):
-    """A path or file name as valid text: bytes that were not UTF-8 (a Latin-1 `st\\xe9phane`,
-    which os.fsdecode turns into surrogates) are read as Latin-1 (`stéphane`)."""
-    raw = os.fsencode(name)
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
-
-
-def safe_id(text):
-    """A student id safe as a folder name, a link and a spreadsheet cell: letters (any script),
-    digits and ._-+@ kept, anything else becomes _; at most 120 characters; no leading dot or
-    formula sign (= + - @); never one of the output folder's own names; never empty."""
-    text = unicodedata.normalize("NFC", display(text))
-    sid = re.sub(r"[^\w.+@-]", "_", text)[:120] or "_"
-    if sid[0] in ".=+-@" or sid.lower() in RESERVED:
-        sid = "_" + sid[:119]
-    return sid
 
 
 # What Moodle's download takes out of a name (mod/assign/classes/downloader.php: `_` become spaces, then

@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import checks, config, late
+from ..ids import submission_id
 from ..results import Status, SubmissionResult, zero_result
 from ..text import safe_lines, safe_text
 from .assignment import assignment_mismatch
 from .judge import judge_all, sanitize
-from .read import UnreadableSubmission, autograd_uses, program_of, read_notebook, submission_id
+from .read import UnreadableSubmission, autograd_uses, program_of, read_notebook
 
 
 @dataclass

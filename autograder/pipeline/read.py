@@ -70,25 +70,6 @@ class Program:
     defined: set = field(default_factory=set)  # every name the cells define at top level, kept or not
 
 
-RESERVED_IDS = {"grades.csv", "summary.html", "scores.png", "questions.png", "gradebook.csv", "similarity.csv",
-                "skipped.csv"}  # the output folder's
-
-
-def submission_id(path):
-    """The student id: the file name without its extension, made safe as a folder name, a link and a
-    spreadsheet cell (characters other than letters, digits and ._-+@ become _; no leading dot or
-    formula sign; never one of the output folder's own files)."""
-    return safe_id(Path(path).stem)
-
-
-def safe_id(text):
-    """Letters (any script), digits and ._-+@ kept, anything else _ (autograder.pipeline.discover names hand-ins
-    the same way)."""
-    from ..handins.names import safe_id as handins_safe_id
-
-    return handins_safe_id(text)
-
-
 def _read_regular(path, max_bytes):
     """The bytes of a regular file, never through a symbolic link (a link among the submissions
     could point at any file the grader can read)."""
