@@ -93,6 +93,16 @@ MUTANTS = [
     Mutant("params_in_out_layout", "init_params", (("torch.randn(nh, nx)", "torch.randn(nx, nh)"),
                                                    ("torch.randn(ny, nh)", "torch.randn(nh, ny)")),
            frozenset({"init_params"}), {"init_params": {"params_in_out_layout"}, LAW_TOO: {"params_in_out_layout"}}),
+    carried("params_float64", (("0.3 * torch.randn(nh, nx)", "torch.from_numpy(0.3 * np.random.randn(nh, nx))"),
+                               ("torch.zeros(1, nh)", "torch.from_numpy(np.zeros((1, nh)))"),
+                               ("0.3 * torch.randn(ny, nh)", "torch.from_numpy(0.3 * np.random.randn(ny, nh))"),
+                               ("torch.zeros(1, ny)", "torch.from_numpy(np.zeros((1, ny)))"))),
+    # NumPy arrays: the reference's init_params_autograd raises on them (requires_grad_); it is judged
+    # on the contract's parameters instead, and the mistake is charged on init_params only.
+    M("params_not_tensors", "init_params", (("0.3 * torch.randn(nh, nx)", "np.float32(0.3) * np.random.randn(nh, nx).astype(np.float32)"),
+                                            ("torch.zeros(1, nh)", "np.zeros((1, nh), np.float32)"),
+                                            ("0.3 * torch.randn(ny, nh)", "np.float32(0.3) * np.random.randn(ny, nh).astype(np.float32)"),
+                                            ("torch.zeros(1, ny)", "np.zeros((1, ny), np.float32)"))),
     # --- forward
     M("softmax_wrong_axis", "forward", [("e / e.sum(dim=1, keepdim=True)", "e / e.sum(dim=0, keepdim=True)")],
       "circles_accuracy"),
@@ -113,6 +123,8 @@ MUTANTS = [
     M("accuracy_percent", "loss_accuracy", [(ACC, ACC + " * 100")]),
     M("accuracy_count", "loss_accuracy", [(ACC, ".float().sum().item()")]),
     M("loss_not_tensor", "loss_accuracy", [(LOSS, LOSS + ".item()")]),
+    M("accuracy_threshold", "loss_accuracy", [("(Yhat.argmax(dim=1) == Y.argmax(dim=1))" + ACC,
+                                               "((Y * Yhat).sum(dim=1) > 0.5)" + ACC)]),
     # --- backward
     M("grad_summed", "backward", [(D_YTILDE, 'd_ytilde = outputs["yhat"] - Y')]),
     M("missing_tanh_derivative", "backward", [(TANH_PRIME, "")], "circles_accuracy"),
@@ -185,6 +197,8 @@ MUTANTS = [
     # --- torch.optim
     M("optim_ignores_eta", "init_model_optim", [("lr=eta", "lr=0.1")]),
     M("optim_not_sgd", "init_model_optim", [(OPTIM, "torch.optim.SGD(model.parameters(), lr=eta, momentum=0.9)")]),
+    M("optim_weight_decay", "init_model_optim", [(OPTIM, "torch.optim.SGD(model.parameters(), lr=eta, weight_decay=1e-4)")],
+      mistakes={"init_model_optim": {"optim_not_sgd"}}),
     M("optim_wrong_parameters", "init_model_optim",
       [(OPTIM, "torch.optim.SGD(init_model(nx, nh, ny)[0].parameters(), lr=eta)")], "mnist_accuracy"),
     # --- MNIST
@@ -197,6 +211,8 @@ MUTANTS = [
       mistakes={"mnist_accuracy": {"mnist_underfit"}}),
     # --- SVM
     M("svm_linear_kernel", "fit_svm", [('SVC(kernel="poly", degree=2, coef0=1.0, C=1.0)', 'SVC(kernel="linear")')]),
+    M("svm_callable_kernel", "fit_svm", [('SVC(kernel="poly", degree=2, coef0=1.0, C=1.0)',
+                                          'SVC(kernel=lambda A, B: (A @ B.T + 1.0) ** 2, C=1.0)')]),
     M("svm_poly_odd_degree", "fit_svm", [('SVC(kernel="poly", degree=2, coef0=1.0, C=1.0)', 'SVC(kernel="poly")')]),
 ]
 

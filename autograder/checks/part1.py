@@ -47,7 +47,7 @@ def init_params_inputs(seed):
     return {}, {"calls": INIT_CALLS}
 
 
-INIT_PARAMS_RUBRIC = Rubric({"shapes": 2, "biases zero": 1, "weights N(0, 0.3^2)": 2})
+INIT_PARAMS_RUBRIC = Rubric({"shapes": 2, "float32 tensors": 1, "biases zero": 1, "weights N(0, 0.3^2)": 2})
 
 
 def judge_shapes(v, out, meta, calls, names=PARAMS):
@@ -69,8 +69,34 @@ def judge_shapes(v, out, meta, calls, names=PARAMS):
     return v.add("shapes", True)
 
 
+def judge_float32_tensors(v, meta, calls, function="init_params"):
+    """The "float32 tensors" check: every parameter of every call is a torch tensor of float32, the
+    dtype of every tensor of the TP (what the probe found: isinstance, and the tensor's own dtype)."""
+    found = {}  # (what it is) -> the first parameter that is that
+    for tag, (nx, nh, ny) in calls.items():
+        if not (meta.get(tag) or {}).get("is_dict"):
+            continue  # the "shapes" check says it
+        for name in PARAMS:
+            d = meta.get(f"{tag}.{name}") or {}
+            if not d:
+                continue  # missing: the "shapes" check says it
+            what = (f"a {d.get('dtype')} tensor" if d.get("is_tensor") else
+                    f"a {d.get('type', 'nothing')}" + (f" of {d['dtype']}" if d.get("dtype") else ""))
+            if what != "a float32 tensor":
+                found.setdefault(what, f"{name} of {function}({nx}, {nh}, {ny})")
+    if v.add("float32 tensors", not found, "the parameters must be float32 torch tensors (the dtype of every tensor "
+             "of the TP, torch's default): " + "; ".join(f"{where} is {what}" for what, where in found.items())):
+        return True
+    if any(not what.endswith(" tensor") for what in found):
+        v.link("params_not_tensors")
+    elif any(what == "a float64 tensor" for what in found):
+        v.link("params_float64")
+    return False
+
+
 def judge_init_params(arrays_in, params, out, meta):
     v = Verdict(INIT_PARAMS_RUBRIC)
+    judge_float32_tensors(v, meta, params["calls"])
     if not judge_shapes(v, out, meta, params["calls"]):
         v.stop(v.checks["shapes"].mistake)  # what makes the shapes wrong also keeps the law from being judged
         return v
@@ -226,6 +252,8 @@ def loss_accuracy_inputs(seed):
         # Mostly right predictions, but not all: the accuracy is strictly between 0 and 1.
         logits = torch.randn(N, ny, generator=g, dtype=dtype) + 1.5 * Y
         logits[0] = logits[0] - 4 * Y[0]
+        if ny > 2:  # a row that is right with a true-class probability below 1/2 (0.33 for 4 classes, 0.43 for 3)
+            logits[1] = 0.6 + 0.4 * Y[1]
         arrays[f"{case}.Yhat"], arrays[f"{case}.Y"] = torch.softmax(logits, 1).numpy(), Y.numpy()
         cases[case] = [N, ny]
     return arrays, {"cases": cases}
@@ -268,6 +296,8 @@ def judge_loss_accuracy(arrays_in, params, out, meta):
                 v.diagnose("accuracy_percent")
             elif acc is not None and abs(acc - N * acc_ref) < 1e-4:
                 v.diagnose("accuracy_count")
+            elif acc is not None and abs(acc - float(((Yhat * Y).sum(1) > 0.5).double().mean())) < 1e-6:
+                v.diagnose("accuracy_threshold")
     return v
 
 
