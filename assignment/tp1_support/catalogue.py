@@ -33,6 +33,15 @@ _ENTRIES = {
     "params_in_out_layout": ("init_params", "weights in (in, out) layout",
                              "Your weights have the (in, out) layout: the kit uses W of shape (out, in), "
                              "Wh (nh, nx) and Wy (ny, nh), as nn.Linear does."),
+    "params_float64": ("init_params", "parameters in float64",
+                       "Your parameters are float64 tensors (NumPy's default dtype, or dtype=torch.float64): "
+                       "every tensor of the TP is float32, torch's default, and float64 weights meet the "
+                       "float32 data of Circles in forward, where the training fails. Draw them with "
+                       "torch.randn and torch.zeros (or convert them with .float())."),
+    "params_not_tensors": ("init_params", "parameters are NumPy arrays, not tensors",
+                           "Your init_params returns NumPy arrays: the TP's parameters are torch tensors "
+                           "(forward, autograd and the training loops work on tensors). Draw them with "
+                           "torch.randn and torch.zeros."),
     # forward
     "softmax_wrong_axis": ("forward", "SoftMax over the wrong axis",
                            "Your SoftMax normalises each column (over the batch, dim=0): each row, one "
@@ -67,6 +76,11 @@ _ENTRIES = {
                   "Your loss is negative: the cross-entropy is -sum y log yhat."),
     "accuracy_percent": ("loss_accuracy", "accuracy in percent",
                          "Your accuracy is 100 times the expected value: return a fraction in [0, 1]."),
+    "accuracy_threshold": ("loss_accuracy", "a row counted right when its true class has probability above 0.5",
+                           "Your accuracy counts a row as right when the probability of its true class is above "
+                           "0.5: a row is right when the argmax of Yhat is its true class, and with more than two "
+                           "classes the largest probability can be below 0.5. Compare Yhat.argmax(dim=1) with "
+                           "Y.argmax(dim=1)."),
     "accuracy_count": ("loss_accuracy", "accuracy as a count",
                        "Your accuracy is the number of correct rows: divide by the batch size."),
     "loss_not_tensor": ("loss_accuracy", "loss not returned as a tensor",
@@ -207,6 +221,11 @@ _ENTRIES = {
                             "Your SVM's polynomial kernel has an odd degree (scikit-learn's default is 3) "
                             "and coef0 = 0: it only sums odd monomials, which cannot tell a disk from the "
                             "ring around it. Use degree=2, or the RBF kernel."),
+    "svm_callable_kernel": ("fit_svm", "SVM with a kernel function of its own",
+                            "Your SVM's kernel is a Python function (a callable): the grader computes the SVM's "
+                            "predictions itself from its support vectors and a named kernel, and cannot run "
+                            "yours. Use one of scikit-learn's named kernels: kernel=\"rbf\", or \"poly\" with "
+                            "degree=2 for the same degree-2 polynomial."),
 }
 
 HINTS = {  # while working: which mistake, and the idea, not the line of code
@@ -216,6 +235,10 @@ HINTS = {  # while working: which mistake, and the idea, not the line of code
     "init_uniform": "Your weights look uniformly distributed: the notebook's law is a normal one.",
     "init_bias_random": "Your biases are not zero: the notebook starts them at zero.",
     "params_in_out_layout": "Your weights have the (in, out) layout: the kit's weights are (out, in), as nn.Linear's.",
+    "params_float64": "Your parameters are float64 tensors: every tensor of the TP is float32 (torch's default "
+                      "dtype), and float64 weights meet the float32 data of Circles in forward.",
+    "params_not_tensors": "Your parameters are NumPy arrays, not torch tensors: forward, autograd and the training "
+                          "loops work on tensors.",
     "softmax_wrong_axis": "Your SoftMax normalises each column, over the batch: each row, one example, must sum to 1.",
     "softmax_unstable": "Your forward gives NaN or inf for large logits: exp overflows. The SoftMax of a row does not "
                         "change when one number is subtracted from the whole row: which number keeps exp in range?",
@@ -232,6 +255,9 @@ HINTS = {  # while working: which mistake, and the idea, not the line of code
                               "the examples only.",
     "loss_sign": "Your loss is negative: look at the sign in the definition of the cross-entropy.",
     "accuracy_percent": "Your accuracy is 100 times the expected value: an accuracy is a fraction in [0, 1].",
+    "accuracy_threshold": "Your accuracy counts a row as right when its true class's probability is above 0.5: "
+                          "the prediction is the class of largest probability, which with more than two classes can "
+                          "be below 0.5.",
     "accuracy_count": "Your accuracy is the number of correct rows, not their fraction.",
     "loss_not_tensor": "Your L is not a torch tensor: Part 2 differentiates it, so it must stay a tensor.",
     "grad_summed": "Your gradients are exactly N times the expected ones: the loss is the mean over the batch, and "
@@ -303,6 +329,8 @@ HINTS = {  # while working: which mistake, and the idea, not the line of code
     "svm_linear_kernel": "Your SVM has a linear kernel: no straight line separates a disk from the ring around it.",
     "svm_poly_odd_degree": "Your SVM's polynomial kernel has an odd degree and coef0 = 0: it only sums odd monomials, "
                            "which cannot tell a disk from the ring around it.",
+    "svm_callable_kernel": "Your SVM's kernel is a Python function: the grader computes the predictions itself from "
+                           "the SVM's numbers and a named kernel (linear, rbf, poly, sigmoid), and cannot run yours.",
 }
 
 CATALOGUE = {m_id: Mistake(*fields, hint=HINTS[m_id]) for m_id, fields in _ENTRIES.items()}
