@@ -35,6 +35,7 @@ SUBMISSIONS = {
         ("(Yhat.argmax(dim=1) == Y.argmax(dim=1)).float()", "((Y * Yhat).sum(dim=1) > 0.5).float()")]),
     "weight_decay": dict(function="init_model_optim", replace=[
         (OPTIM, "torch.optim.SGD(model.parameters(), lr=eta, weight_decay=1e-4)")]),
+    "summed_loss": dict(function="init_model", replace=[("nn.CrossEntropyLoss()", 'nn.CrossEntropyLoss(reduction="sum")')]),
     "callable_kernel": dict(function="fit_svm", replace=[(SVC, "SVC(kernel=lambda A, B: (A @ B.T + 1.0) ** 2, C=1.0)")]),
 }
 
@@ -157,3 +158,17 @@ def test_a_callable_kernel_is_named(graded):
     assert own.score == 0 and own.mistakes == ["svm_callable_kernel"]
     assert own.output.splitlines()[0] == graded_feedback("svm_callable_kernel")
     assert "callable" in CATALOGUE["svm_callable_kernel"].feedback
+
+
+def test_a_summed_loss_is_named_and_the_mnist_training_blames_it_not_eta(graded):
+    changed = lost(graded, "summed_loss")
+    assert set(changed) == {"init_model", "mnist_accuracy"}
+    own = changed["init_model"]
+    assert own.mistakes == ["nn_loss_summed"] and own.output.splitlines() == [
+        graded_feedback("nn_loss_summed"),
+        "✗ the loss (CrossEntropyLoss) does not give the mean cross-entropy of logits: it gives 7 times it for a "
+        "batch of 7, the sum over the batch"]
+    mnist = changed["mnist_accuracy"]
+    assert mnist.mistakes == []  # not "MNIST training diverged" (the learning rate)
+    assert ("• init_model fails its check: fix that first (the training uses it: the likely cause, rather than the "
+            "hyper-parameters)") in mnist.output.splitlines()

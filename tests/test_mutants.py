@@ -183,6 +183,10 @@ MUTANTS = [
     M("nn_no_activation", "init_model", [("nn.Tanh(), ", "")]),
     M("nn_other_activation", "init_model", [("nn.Tanh()", "nn.ReLU()")]),
     M("nn_wrong_loss", "init_model", [("nn.CrossEntropyLoss()", "nn.NLLLoss()")], "mnist_accuracy"),
+    # (the MNIST training uses this loss: a summed one diverges, and its feedback names init_model, not eta)
+    M("nn_loss_summed", "init_model", [("nn.CrossEntropyLoss()", 'nn.CrossEntropyLoss(reduction="sum")')],
+      "mnist_accuracy"),
+    M("nn_loss_class", "init_model", [("nn.CrossEntropyLoss()", "nn.CrossEntropyLoss")], "mnist_accuracy"),
     M("nn_accuracy_percent", "loss_accuracy_nn", [(ACC, ACC + " * 100")]),
     M("nn_softmax_before_loss", "loss_accuracy_nn",
       [("loss(Ytilde, Y.argmax(dim=1))", "loss(torch.softmax(Ytilde, dim=1), Y.argmax(dim=1))")]),

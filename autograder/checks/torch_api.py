@@ -244,9 +244,14 @@ def judge_init_model(arrays_in, params, out, meta):
     expected_loss = float(F.cross_entropy(logits_in.double(), Y.argmax(1)))
     got = [as_scalar(value(out, f"loss_{tag}")) for tag in ("indices", "onehot")]
     loss_ok = any(g is not None and abs(g - expected_loss) < 1e-5 * max(1, expected_loss) for g in got)
+    N = logits_in.shape[0]
+    summed = any(g is not None and abs(g - N * expected_loss) < 1e-5 * max(1, N * expected_loss) for g in got)
     if not v.add("cross-entropy on logits", loss_ok,
-                 f"the loss ({meta.get('loss_type')}) does not give the mean cross-entropy of logits"):
-        v.diagnose("nn_wrong_loss")
+                 f"the loss ({meta.get('loss_type')}) does not give the mean cross-entropy of logits"
+                 + (f": it gives {N} times it for a batch of {N}, the sum over the batch" if summed else "")
+                 + (": it is a class, not a loss object" if meta.get("loss_type") == "type" else "")):
+        v.diagnose("nn_loss_summed" if summed else "nn_loss_class" if meta.get("loss_type") == "type"
+                   else "nn_wrong_loss")
     return v
 
 

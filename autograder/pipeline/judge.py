@@ -48,6 +48,26 @@ def charge_once(verdicts):
                 verdict.forgive_check(check.name, home)
 
 
+# The trainings the grader runs with the student's functions, and the diagnoses that blame the
+# hyper-parameters: when a function the training uses fails its own question, that is the likely cause.
+TRAINED_WITH = {"mnist_accuracy": ("init_model", "init_model_optim", "loss_accuracy_nn")}
+HYPER_PARAMETER_MISTAKES = ("mnist_diverged", "mnist_underfit")
+
+
+def blame_the_functions(verdicts):
+    """A training that failed while a function it uses fails its own checks: the feedback names that
+    function, not the hyper-parameters."""
+    for qid, functions in TRAINED_WITH.items():
+        verdict = verdicts.get(qid)
+        failing = [f for f in functions if f in verdicts and any(not c.passed for c in verdicts[f].all_checks())]
+        if verdict is None or not failing or not set(verdict.mistakes) & set(HYPER_PARAMETER_MISTAKES):
+            continue
+        verdict.mistakes = [m for m in verdict.mistakes if m not in HYPER_PARAMETER_MISTAKES]
+        verdict.notes.insert(0, f"• {' and '.join(failing)} {'fails its' if len(failing) == 1 else 'fail their'} "
+                                "check: fix that first (the training uses it: the likely cause, rather than the "
+                                "hyper-parameters)")
+
+
 def sanitize(value, depth=0):
     """A record's description (JSON from the sandbox) with every string made safe text and the
     structure bounded: dict keys are strings, nothing deeper than 6 levels, no list longer than 100."""
@@ -129,6 +149,7 @@ def judge_all(run_result, context=None):
             continue
         verdicts[q.id] = verdict
     charge_once(verdicts)
+    blame_the_functions(verdicts)
     for qid, verdict in verdicts.items():
         q, max_score = checks.BY_ID[qid], checks.points(qid)
         score = round(max_score * verdict.fraction, 2)
