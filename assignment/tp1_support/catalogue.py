@@ -174,6 +174,14 @@ _ENTRIES = {
                             "Your model uses another activation (such as ReLU) than the TP's nn.Tanh()."),
     "nn_wrong_loss": ("init_model", "not a cross-entropy loss",
                       "Your loss is not the cross-entropy of logits: use nn.CrossEntropyLoss()."),
+    "nn_loss_summed": ("init_model", "cross-entropy summed over the batch",
+                       "Your loss sums the cross-entropy over the batch (reduction=\"sum\"): the TP's loss is the "
+                       "mean, nn.CrossEntropyLoss()'s default. A sum makes every step batch-size times larger, so "
+                       "a learning rate that suits the mean can make the MNIST training diverge: use "
+                       "nn.CrossEntropyLoss()."),
+    "nn_loss_class": ("init_model", "the loss class instead of a loss",
+                      "Your loss is the class nn.CrossEntropyLoss itself, not a loss: calling a class builds a new "
+                      "object, it does not compute the loss. Return an instance: nn.CrossEntropyLoss()."),
     "nn_grads_not_zeroed": ("sgd_nn", "gradients not zeroed in sgd_nn",
                             "Your sgd_nn does not zero the gradients: call model.zero_grad() after the step."),
     "nn_accuracy_percent": ("loss_accuracy_nn", "accuracy in percent",
@@ -307,6 +315,10 @@ HINTS = {  # while working: which mistake, and the idea, not the line of code
     "nn_no_activation": "Your model has no activation between its Linear layers, so it is linear.",
     "nn_other_activation": "Your model uses another activation than the TP's tanh.",
     "nn_wrong_loss": "Your loss is not the cross-entropy of logits.",
+    "nn_loss_summed": "Your loss is N times the mean cross-entropy: it sums over the batch, where the TP's loss is "
+                      "the mean; a summed loss makes the steps grow with the batch size.",
+    "nn_loss_class": "Your loss is the class nn.CrossEntropyLoss, not an instance of it: calling a class builds an "
+                     "object, it does not compute a loss.",
     "nn_grads_not_zeroed": "Your sgd_nn leaves the gradients in place after the step: .grad accumulates, so the next "
                            "step would add both.",
     "nn_accuracy_percent": "Your accuracy is 100 times the expected value: an accuracy is a fraction in [0, 1].",

@@ -955,9 +955,10 @@ def _check_cross_entropy(loss, g, call):
         except Exception:  # noqa: BLE001 - a loss that takes only one of the two target forms
             values.append(None)
     if not any(v is not None and abs(v - expected) < 1e-5 * max(1.0, expected) for v in values):
+        summed = any(v is not None and abs(v - N * expected) < 1e-5 * max(1.0, N * expected) for v in values)
         fail(f"the loss of {call} ({type(loss).__name__}) does not give the mean cross-entropy of logits "
-             f"({expected:.4f} for a batch where it gives {next((v for v in values if v is not None), float('nan')):.4f})",
-             "nn_wrong_loss")
+             f"({expected:.4f} for a batch of {N} where it gives {next((v for v in values if v is not None), float('nan')):.4f})",
+             "nn_loss_summed" if summed else "nn_wrong_loss")
 
 
 @public_check
@@ -967,6 +968,8 @@ def check_init_model(init_model):
     call = f"init_model({nx}, {nh}, {ny})"
     model, loss = _pair(_call(init_model, "init_model", (nx, nh, ny), call), "init_model", "model", "loss")
     _check_model_computes(model, nx, nh, ny, g, call)
+    if isinstance(loss, type):
+        fail(f"the loss of {call} is the class {loss.__name__}, not a loss object", "nn_loss_class")
     if not callable(loss):
         fail(f"the loss of {call} is {_kind(loss)}, not callable")
     _check_cross_entropy(loss, g, call)
@@ -1167,8 +1170,32 @@ def _moved(model, initial):
     return any(not torch.equal(p.detach(), q) for p, q in zip(model.parameters(), initial))
 
 
+def _mnist_prerequisites(init_model_optim, loss_accuracy_nn):
+    """The MNIST training uses init_model_optim's model and loss (init_model's) and loss_accuracy_nn:
+    they must pass their checks first, or a failed training would be blamed on MNIST_HPARAMS."""
+    g = _generator()
+
+    def model_and_loss():
+        nx, nh, ny = _sizes(g, 3, 2, 9)
+        call = f"init_model_optim({nx}, {nh}, {ny}, 0.1)"
+        model, loss, _ = _call(init_model_optim, "init_model_optim", (nx, nh, ny, 0.1), call)
+        _check_model_computes(model, nx, nh, ny, g, call)
+        if isinstance(loss, type):
+            fail(f"the loss of {call} is the class {loss.__name__}, not a loss object", "nn_loss_class")
+        _check_cross_entropy(loss, g, call)
+    for name, check in (("init_model_optim", lambda: check_init_model_optim(init_model_optim, quiet=True)),
+                        ("init_model", model_and_loss),
+                        ("loss_accuracy_nn", lambda: check_loss_accuracy_nn(loss_accuracy_nn, quiet=True))):
+        try:
+            check()
+        except PublicCheckFailed as e:
+            fail(f"{name} fails its check: fix that first, the MNIST training uses it ({e.problem.splitlines()[0]})",
+                 *e.mistakes)
+
+
 @public_check
 def check_mnist_accuracy(init_model_optim, loss_accuracy_nn, MNIST_HPARAMS, mnist=None, seconds=MNIST_CHECK_SECONDS):
+    _mnist_prerequisites(init_model_optim, loss_accuracy_nn)
     hp, estimate = valid_mnist_hparams(MNIST_HPARAMS)
     if not all(hasattr(mnist, a) for a in ("Xtrain", "Ytrain", "Xtest", "Ytest")):
         from .mnist import MNISTData
