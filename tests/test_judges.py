@@ -36,6 +36,14 @@ SUBMISSIONS = {
     "weight_decay": dict(function="init_model_optim", replace=[
         (OPTIM, "torch.optim.SGD(model.parameters(), lr=eta, weight_decay=1e-4)")]),
     "summed_loss": dict(function="init_model", replace=[("nn.CrossEntropyLoss()", 'nn.CrossEntropyLoss(reduction="sum")')]),
+    "loss_class": dict(function="init_model", replace=[("nn.CrossEntropyLoss()", "nn.CrossEntropyLoss")]),
+    "weights_not_transposed": dict(function="forward", replace=[('X @ params["Wh"].T', 'X @ params["Wh"]')]),
+    "pair_swapped": dict(function="loss_accuracy", replace=[("return L, acc", "return acc, L")]),
+    "tanh_twice": dict(function="backward", replace=[(' * (1 - outputs["h"] ** 2)',
+                                                      ' * (1 - torch.tanh(outputs["h"]) ** 2)')]),
+    "update_outside_no_grad": dict(function="sgd_autograd", replace=[(
+        "with torch.no_grad():\n        for p in params.values():\n            p -= eta * p.grad\n            p.grad.zero_()\n",
+        "for p in params.values():\n        p -= eta * p.grad\n        p.grad.zero_()\n")]),
     "callable_kernel": dict(function="fit_svm", replace=[(SVC, "SVC(kernel=lambda A, B: (A @ B.T + 1.0) ** 2, C=1.0)")]),
 }
 
@@ -172,3 +180,51 @@ def test_a_summed_loss_is_named_and_the_mnist_training_blames_it_not_eta(graded)
     assert mnist.mistakes == []  # not "MNIST training diverged" (the learning rate)
     assert ("• init_model fails its check: fix that first (the training uses it: the likely cause, rather than the "
             "hyper-parameters)") in mnist.output.splitlines()
+
+
+def test_the_loss_class_instead_of_a_loss_is_named(graded):
+    changed = lost(graded, "loss_class")
+    assert set(changed) == {"init_model", "mnist_accuracy"}
+    assert changed["init_model"].mistakes == ["nn_loss_class"]
+    assert changed["init_model"].output.splitlines() == [
+        graded_feedback("nn_loss_class"),
+        "✗ the loss (type) does not give the mean cross-entropy of logits: it is a class, not a loss object"]
+
+
+def test_weights_multiplied_without_their_transpose_are_named_though_forward_raises(graded):
+    changed = lost(graded, "weights_not_transposed")
+    assert set(changed) == {"forward", "circles_accuracy"}
+    own = changed["forward"]
+    assert own.mistakes == ["forward_weights_not_transposed"] and own.score == 0
+    assert own.output.splitlines()[0] == graded_feedback("forward_weights_not_transposed")
+    assert own.output.splitlines()[1].startswith(
+        "✗ calling forward raised RuntimeError: mat1 and mat2 shapes cannot be multiplied (7x3 and 5x3)")
+
+
+def test_an_in_place_update_outside_no_grad_is_named_though_sgd_autograd_raises(graded):
+    changed = lost(graded, "update_outside_no_grad")
+    assert set(changed) == {"sgd_autograd"}
+    own = changed["sgd_autograd"]
+    assert own.mistakes == ["autograd_update_outside_no_grad"] and own.score == 0
+    assert own.output.splitlines()[0] == graded_feedback("autograd_update_outside_no_grad")
+    assert own.output.splitlines()[1].startswith("✗ calling sgd_autograd raised RuntimeError: a leaf Variable that "
+                                                 "requires grad is being used in an in-place operation.")
+
+
+def test_a_swapped_pair_is_named_and_nothing_else(graded):
+    changed = lost(graded, "pair_swapped")
+    assert set(changed) == {"loss_accuracy"}
+    own = changed["loss_accuracy"]
+    assert own.mistakes == ["loss_accuracy_swapped"] and own.score == 0
+    assert own.output.splitlines()[:3] == [
+        graded_feedback("loss_accuracy_swapped"),
+        "✗ L must be a 0-dim tensor, it is a builtins.float",
+        "✗ L for a batch of 7 examples and 4 classes is 0.5714, expected 1.33"]
+
+
+def test_tanh_applied_twice_is_named(graded):
+    changed = lost(graded, "tanh_twice")
+    assert set(changed) == {"backward"}
+    own = changed["backward"]
+    assert own.mistakes == ["tanh_applied_twice"]
+    assert own.output.splitlines()[0] == graded_feedback("tanh_applied_twice")

@@ -93,10 +93,11 @@ MUTANTS = [
     Mutant("params_in_out_layout", "init_params", (("torch.randn(nh, nx)", "torch.randn(nx, nh)"),
                                                    ("torch.randn(ny, nh)", "torch.randn(nh, ny)")),
            frozenset({"init_params"}), {"init_params": {"params_in_out_layout"}, LAW_TOO: {"params_in_out_layout"}}),
-    carried("params_float64", (("0.3 * torch.randn(nh, nx)", "torch.from_numpy(0.3 * np.random.randn(nh, nx))"),
-                               ("torch.zeros(1, nh)", "torch.from_numpy(np.zeros((1, nh)))"),
-                               ("0.3 * torch.randn(ny, nh)", "torch.from_numpy(0.3 * np.random.randn(ny, nh))"),
-                               ("torch.zeros(1, ny)", "torch.from_numpy(np.zeros((1, ny)))"))),
+    Mutant("params_float64", "init_params", (("0.3 * torch.randn(nh, nx)", "torch.from_numpy(0.3 * np.random.randn(nh, nx))"),
+                                             ("torch.zeros(1, nh)", "torch.from_numpy(np.zeros((1, nh)))"),
+                                             ("0.3 * torch.randn(ny, nh)", "torch.from_numpy(0.3 * np.random.randn(ny, nh))"),
+                                             ("torch.zeros(1, ny)", "torch.from_numpy(np.zeros((1, ny)))")),
+           frozenset({"init_params"}), {"init_params": {"params_float64"}, LAW_TOO: {"params_float64"}}),
     # NumPy arrays: the reference's init_params_autograd raises on them (requires_grad_); it is judged
     # on the contract's parameters instead, and the mistake is charged on init_params only.
     M("params_not_tensors", "init_params", (("0.3 * torch.randn(nh, nx)", "np.float32(0.3) * np.random.randn(nh, nx).astype(np.float32)"),
@@ -116,6 +117,8 @@ MUTANTS = [
     M("outputs_incomplete", "forward", [('outputs = {"X": X, ', 'outputs = {')], "circles_accuracy"),
     M("dtype_changed", "forward", [("yhat = e / e.sum(dim=1, keepdim=True)",
                                     "yhat = (e / e.sum(dim=1, keepdim=True)).double()")], "circles_accuracy"),
+    # (a product that fails on the shapes: forward raises, and the grader's training with it)
+    M("forward_weights_not_transposed", "forward", [('X @ params["Wh"].T', 'X @ params["Wh"]')], "circles_accuracy"),
     # --- loss_accuracy (not used by the grader's training loop)
     M("loss_summed", "loss_accuracy", [(LOSS, "L = -torch.log((Y * Yhat).sum(dim=1)).sum()")]),
     M("loss_mean_over_classes", "loss_accuracy", [(LOSS, "L = -(Y * torch.log(Yhat)).mean()")]),
@@ -123,12 +126,14 @@ MUTANTS = [
     M("accuracy_percent", "loss_accuracy", [(ACC, ACC + " * 100")]),
     M("accuracy_count", "loss_accuracy", [(ACC, ".float().sum().item()")]),
     M("loss_not_tensor", "loss_accuracy", [(LOSS, LOSS + ".item()")]),
+    M("loss_accuracy_swapped", "loss_accuracy", [("return L, acc", "return acc, L")]),
     M("accuracy_threshold", "loss_accuracy", [("(Yhat.argmax(dim=1) == Y.argmax(dim=1))" + ACC,
                                                "((Y * Yhat).sum(dim=1) > 0.5)" + ACC)]),
     # --- backward
     M("grad_summed", "backward", [(D_YTILDE, 'd_ytilde = outputs["yhat"] - Y')]),
     M("missing_tanh_derivative", "backward", [(TANH_PRIME, "")], "circles_accuracy"),
     M("tanh_derivative_of_htilde", "backward", [(TANH_PRIME, ' * (1 - outputs["htilde"] ** 2)')], "circles_accuracy"),
+    M("tanh_applied_twice", "backward", [(TANH_PRIME, ' * (1 - torch.tanh(outputs["h"]) ** 2)')]),
     M("gradient_transposed", "backward", [('d_ytilde.T @ outputs["h"]', 'outputs["h"].T @ d_ytilde')],
       "circles_accuracy"),
     M("h_instead_of_x", "backward", [('d_htilde.T @ outputs["X"]', 'd_htilde.T @ outputs["h"]')],
@@ -172,6 +177,8 @@ MUTANTS = [
       [(AUTOGRAD_BODY, "params = {k: torch.randn(*v.shape) if k.startswith('W') else v for k, v in "
                        "init_params(nx, nh, ny).items()}\n    for p in params.values():\n        p.requires_grad_(True)\n")],
       mistakes={"init_params_autograd": {"init_no_scale"}}),
+    M("autograd_update_outside_no_grad", "sgd_autograd",
+      [(AUTOGRAD_STEP, "for p in params.values():\n        p -= eta * p.grad\n        p.grad.zero_()\n")]),
     M("autograd_params_not_leaf", "sgd_autograd",
       [(AUTOGRAD_STEP, "for name in params:\n        params[name] = params[name] - eta * params[name].grad\n")]),
     M("autograd_params_new_tensors", "sgd_autograd",

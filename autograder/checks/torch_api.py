@@ -37,7 +37,7 @@ SHARED_WITH_INIT_PARAMS = ("shapes", "float32 tensors", "biases zero", "weights 
 def judge_init_params_autograd(arrays_in, params, out, meta):
     v = Verdict(INIT_PARAMS_AUTOGRAD_RUBRIC)
     calls = params["calls"]
-    judge_float32_tensors(v, meta, calls, "init_params_autograd")
+    judge_float32_tensors(v, out, meta, calls, "init_params_autograd")
     shapes = judge_shapes(v, out, meta, calls)
     if shapes:
         judge_law(v, out, calls, SAME_LAW_AS_INIT_PARAMS)  # "as init_params (same shapes and law)"

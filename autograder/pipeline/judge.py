@@ -3,7 +3,7 @@ hidden checks (autograder.checks), a mistake charged on its own question once.""
 import signal
 
 from .. import checks
-from ..mistakes import CATALOGUE, graded_feedback
+from ..mistakes import CATALOGUE, graded_feedback, mistakes_of_error
 from ..results import QuestionResult, State
 from ..text import safe_text
 from .inputs import grading_inputs
@@ -137,8 +137,11 @@ def judge_all(run_result, context=None):
             missing = status == "missing"
             text = (f"✗ {meta.get('error', 'missing')}" if missing
                     else f"✗ calling {q.id} raised {meta.get('error', 'an error')}")
-            results[q.id] = QuestionResult(q.id, 0.0, max_score, safe_text(text),
-                                           (State.MISSING if missing else State.RAISED).value)
+            # an error that is the symptom of a catalogued mistake: named, as a judged question's is
+            named = [] if missing else mistakes_of_error(q.id, meta.get("error", ""))
+            results[q.id] = QuestionResult(q.id, 0.0, max_score, "\n".join(
+                [safe_text(graded_feedback(m)) for m in named] + [safe_text(text)]),
+                (State.MISSING if missing else State.RAISED).value, named)
             continue
         q_arrays, params = per_question[q.id]
         try:
