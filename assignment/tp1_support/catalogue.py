@@ -43,6 +43,10 @@ _ENTRIES = {
                            "(forward, autograd and the training loops work on tensors). Draw them with "
                            "torch.randn and torch.zeros."),
     # forward
+    "forward_weights_not_transposed": ("forward", "weights multiplied without their transpose",
+                                       "Your forward multiplies by a weight matrix as it is (X @ Wh): the kit's "
+                                       "weights are (out, in), as nn.Linear's, so a layer is X @ Wh.T + bh (and "
+                                       "h @ Wy.T + by); without the transpose the product fails on the shapes."),
     "softmax_wrong_axis": ("forward", "SoftMax over the wrong axis",
                            "Your SoftMax normalises each column (over the batch, dim=0): each row, one "
                            "example, must sum to 1, so normalise over dim=1."),
@@ -67,6 +71,9 @@ _ENTRIES = {
                            "them differently): backward reads every intermediate from it, under exactly "
                            "these names."),
     # loss_accuracy
+    "loss_accuracy_swapped": ("loss_accuracy", "(acc, L) returned instead of (L, acc)",
+                              "Your loss_accuracy returns the accuracy first and the loss second: the contract is "
+                              "(L, acc), in that order (return L, acc)."),
     "loss_summed": ("loss_accuracy", "loss summed over the batch",
                     "Your loss is N times the expected value: you summed over the batch, but L is the mean."),
     "loss_mean_over_classes": ("loss_accuracy", "loss averaged over the classes too",
@@ -92,6 +99,9 @@ _ENTRIES = {
     "missing_tanh_derivative": ("backward", "tanh derivative missing",
                                 "Your gradients of Wh and bh miss the tanh derivative: multiply "
                                 "(dytilde Wy) element-wise by (1 - h**2)."),
+    "tanh_applied_twice": ("backward", "tanh derivative computed as 1 - tanh(h)²",
+                           "Your tanh derivative is 1 - tanh(h)²: h is already tanh(htilde), so tanh is applied "
+                           "twice. The derivative at htilde is 1 - tanh(htilde)² = 1 - h²."),
     "tanh_derivative_of_htilde": ("backward", "(1 - htilde^2) instead of (1 - h^2)",
                                   "You used (1 - htilde**2): the derivative of tanh at htilde is "
                                   "1 - tanh(htilde)**2 = 1 - h**2."),
@@ -152,6 +162,10 @@ _ENTRIES = {
     "sgd_autograd_no_return": ("sgd_autograd", "sgd_autograd returns nothing",
                                "Your sgd_autograd updates the parameters but does not return them: the training "
                                "loop does params = sgd_autograd(params, ETA), so params becomes None. Return params."),
+    "autograd_update_outside_no_grad": ("sgd_autograd", "in-place update outside torch.no_grad()",
+                                        "Your step updates the parameters in place (p -= eta * p.grad) while autograd "
+                                        "records: PyTorch refuses an in-place change of a leaf tensor that requires a "
+                                        "gradient (RuntimeError). Make the update inside a with torch.no_grad(): block."),
     "autograd_params_not_leaf": ("sgd_autograd", "update turns parameters into non-leaf tensors",
                                  "After your step the parameters are no longer leaf tensors (p = p - eta * "
                                  "p.grad builds a new tensor in the graph): update in place under "
@@ -247,6 +261,8 @@ HINTS = {  # while working: which mistake, and the idea, not the line of code
                       "dtype), and float64 weights meet the float32 data of Circles in forward.",
     "params_not_tensors": "Your parameters are NumPy arrays, not torch tensors: forward, autograd and the training "
                           "loops work on tensors.",
+    "forward_weights_not_transposed": "Your forward multiplies by a weight matrix as it is: the kit's weights are "
+                                      "(out, in), as nn.Linear's, so the product's shapes do not match.",
     "softmax_wrong_axis": "Your SoftMax normalises each column, over the batch: each row, one example, must sum to 1.",
     "softmax_unstable": "Your forward gives NaN or inf for large logits: exp overflows. The SoftMax of a row does not "
                         "change when one number is subtracted from the whole row: which number keeps exp in range?",
@@ -258,6 +274,7 @@ HINTS = {  # while working: which mistake, and the idea, not the line of code
                      "it converts the tensors it receives.",
     "outputs_incomplete": "Your outputs dict lacks some of the keys X, htilde, h, ytilde, yhat (or names them "
                           "differently): backward reads every intermediate from it, under exactly these names.",
+    "loss_accuracy_swapped": "Your loss_accuracy returns its two values in the other order: the contract is (L, acc).",
     "loss_summed": "Your loss is N times the expected value: L is the mean over the batch, not the sum.",
     "loss_mean_over_classes": "Your loss is the expected value divided by the number of classes: the mean is over "
                               "the examples only.",
@@ -272,6 +289,8 @@ HINTS = {  # while working: which mistake, and the idea, not the line of code
                    "its gradient carries the 1/N of that mean.",
     "missing_tanh_derivative": "Your gradients of Wh and bh miss a factor: between htilde and h, the chain rule goes "
                                "through tanh.",
+    "tanh_applied_twice": "Your tanh derivative applies tanh to h, which is already the output of tanh: tanh is "
+                          "applied twice.",
     "tanh_derivative_of_htilde": "Your tanh derivative is evaluated on the wrong intermediate: write the derivative "
                                  "of tanh in terms of tanh itself, and see which output of forward that is.",
     "gradient_transposed": "A gradient has the transposed shape: a gradient has the shape of its parameter.",
@@ -305,6 +324,9 @@ HINTS = {  # while working: which mistake, and the idea, not the line of code
                                  "backward pass to the next.",
     "sgd_autograd_no_return": "Your sgd_autograd does not return the parameters: the training loop uses what it "
                               "returns.",
+    "autograd_update_outside_no_grad": "Your step changes the parameters in place while autograd records: PyTorch "
+                                       "refuses to change a leaf that requires a gradient that way, unless gradients "
+                                       "are off.",
     "autograd_params_not_leaf": "After your step the parameters are no longer leaf tensors: autograd recorded the "
                                 "update itself in the graph.",
     "autograd_params_new_tensors": "Your step replaces each parameter by a new tensor that no longer requires a "
@@ -346,6 +368,19 @@ HINTS = {  # while working: which mistake, and the idea, not the line of code
 }
 
 CATALOGUE = {m_id: Mistake(*fields, hint=HINTS[m_id]) for m_id, fields in _ENTRIES.items()}
+
+# The errors a function raises that are the symptom of a catalogued mistake: function -> [(a text of
+# the error's message, the mistake)].
+ERRORS = {
+    "forward": [("mat1 and mat2 shapes cannot be multiplied", "forward_weights_not_transposed")],
+    "sgd_autograd": [("a leaf Variable that requires grad is being used in an in-place operation",
+                      "autograd_update_outside_no_grad")],
+}
+
+
+def mistakes_of_error(function, message):
+    """The catalogued mistakes of which `function` raising an error with this message is the symptom."""
+    return [m_id for text, m_id in ERRORS.get(function, ()) if text in str(message)]
 
 
 def likely_mistake(mistake_id):

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from .autograd_guard import AutogradNotAllowed, autograd_refusal, autograd_refused, unguarded_routes
-from .catalogue import CATALOGUE, likely_mistake
+from .catalogue import CATALOGUE, likely_mistake, mistakes_of_error
 from .grading import parameters
 
 PARAMS = ("Wh", "bh", "Wy", "by")
@@ -109,7 +109,7 @@ def _call(function, name, args, what=None):
         refused = autograd_refusal(e, name)
         if refused is not None:
             raise refused from None
-        fail(f"{what or name + '(...)'} raised {_describe_error(e)}")
+        fail(f"{what or name + '(...)'} raised {_describe_error(e)}", *mistakes_of_error(name, e))
 
 
 def _kind(value):
@@ -419,6 +419,11 @@ def check_loss_accuracy(loss_accuracy):
                        "loss_accuracy", "L", "acc")
         expected = float(-torch.log((Yhat.double() * Y.double()).sum(1)).mean())
         value = _scalar(L)
+        swapped = _scalar(acc)
+        if (value is not None and swapped is not None and abs(value - right / N) < 1e-6
+                and abs(swapped - expected) <= 1e-5 * max(1.0, abs(expected)) and abs(expected - right / N) > 1e-3):
+            fail(f"loss_accuracy ({label}) returned ({value:.4g}, {swapped:.4g}): the accuracy, then the loss; the "
+                 "contract is (L, acc)", "loss_accuracy_swapped")
         if value is None or not math.isfinite(value):
             fail(f"L ({label}) is {_kind(L)}, expected a 0-dim tensor, the mean cross-entropy")
         if abs(value - expected) > 1e-5 * max(1.0, abs(expected)):
@@ -500,6 +505,8 @@ def _alternatives(intermediates, X, N):
         alternatives["missing_tanh_derivative"] = {"Wh": d_h.T @ X, "bh": d_h.sum(0, keepdim=True)}
         wrong = d_h * (1 - htilde ** 2)
         alternatives["tanh_derivative_of_htilde"] = {"Wh": wrong.T @ X, "bh": wrong.sum(0, keepdim=True)}
+        twice = d_h * (1 - torch.tanh(h) ** 2)
+        alternatives["tanh_applied_twice"] = {"Wh": twice.T @ X, "bh": twice.sum(0, keepdim=True)}
     if {"htilde", "h"} <= set(intermediates):
         h, _ = intermediates["h"]
         _, d_htilde = intermediates["htilde"]
