@@ -63,9 +63,10 @@ def blame_the_functions(verdicts):
         if verdict is None or not failing or not set(verdict.mistakes) & set(HYPER_PARAMETER_MISTAKES):
             continue
         verdict.mistakes = [m for m in verdict.mistakes if m not in HYPER_PARAMETER_MISTAKES]
-        verdict.notes.insert(0, f"• {' and '.join(failing)} {'fails its' if len(failing) == 1 else 'fail their'} "
-                                "check: fix that first (the training uses it: the likely cause, rather than the "
-                                "hyper-parameters)")
+        one = len(failing) == 1
+        verdict.notes.insert(0, f"• {' and '.join(failing)} {'fails its' if one else 'fail their'} check: fix "
+                                f"{'that' if one else 'them'} first (the training uses {'it' if one else 'them'}: "
+                                "the likely cause, rather than the hyper-parameters)")
 
 
 def sanitize(value, depth=0):
@@ -157,7 +158,8 @@ def judge_all(run_result, context=None):
         q, max_score = checks.BY_ID[qid], checks.points(qid)
         score = round(max_score * verdict.fraction, 2)
         lines = _feedback(verdict)
-        if score == max_score and all(c.passed and not c.counted_on for c in verdict.all_checks()) and not verdict.mistakes:
+        clean = all(c.passed and not c.counted_on for c in verdict.all_checks()) and not verdict.mistakes
+        if score == max_score and clean:
             lines = ["✓ all hidden tests passed"] + verdict.notes
         results[q.id] = QuestionResult(q.id, score, max_score, "\n".join(lines), verdict.state, list(verdict.mistakes),
                                        verdict.figures, verdict.explain(max_score))
