@@ -321,3 +321,10 @@ def test_the_hidden_loss_inputs_have_a_right_row_below_one_half():
         Yhat, Y = arrays[f"{case}.Yhat"], arrays[f"{case}.Y"]
         right = Yhat.argmax(1) == Y.argmax(1)
         assert ny == 2 or np.any(right & ((Yhat * Y).sum(1) < 0.5)), case
+
+
+@pytest.mark.parametrize("qid", ["init_params", "init_params_autograd"])
+@pytest.mark.parametrize("returned", [None, {"Wh": 1.0}])
+def test_an_init_that_returns_no_parameters_earns_nothing(qid, returned):
+    verdict = probe_and_judge(qid, {qid: lambda nx, nh, ny: returned})
+    assert verdict.fraction == 0.0

@@ -74,12 +74,10 @@ def judge_float32_tensors(v, out, meta, calls, function="init_params"):
     dtype of every tensor of the TP (what the probe found: isinstance, and the recorded array's dtype)."""
     found = {}  # (what it is) -> the first parameter that is that
     for tag, (nx, nh, ny) in calls.items():
-        if not (meta.get(tag) or {}).get("is_dict"):
-            continue  # the "shapes" check says it
+        if not (meta.get(tag) or {}).get("is_dict") or any(not meta.get(f"{tag}.{name}") for name in PARAMS):
+            return False  # no dict of the four: not judged (the "shapes" check says why, and stops the rest)
         for name in PARAMS:
-            d = meta.get(f"{tag}.{name}") or {}
-            if not d:
-                continue  # missing: the "shapes" check says it
+            d = meta[f"{tag}.{name}"]
             what = (f"a {dtype_of(out, meta, f'{tag}.{name}')} tensor" if d.get("is_tensor") else
                     f"a {d.get('type', 'nothing')}" + (f" of {d['dtype']}" if d.get("dtype") else ""))
             if what != "a float32 tensor":
@@ -87,7 +85,7 @@ def judge_float32_tensors(v, out, meta, calls, function="init_params"):
     if v.add("float32 tensors", not found, "the parameters must be float32 torch tensors (the dtype of every tensor "
              "of the TP, torch's default): " + "; ".join(f"{where} is {what}" for what, where in found.items())):
         return True
-    if any(not what.endswith(" tensor") for what in found):
+    if any(what.startswith("a numpy.ndarray") for what in found):
         v.link("params_not_tensors")
     elif any(what == "a float64 tensor" for what in found):
         v.link("params_float64")
