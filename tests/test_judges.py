@@ -189,6 +189,10 @@ def test_the_loss_class_instead_of_a_loss_is_named(graded):
     assert changed["init_model"].output.splitlines() == [
         graded_feedback("nn_loss_class"),
         "✗ the loss (type) does not give the mean cross-entropy of logits: it is a class, not a loss object"]
+    mnist = changed["mnist_accuracy"].output.splitlines()  # the training raised: the likely cause is named
+    assert mnist[0].startswith("✗ calling mnist_accuracy raised ")
+    assert mnist[1:] == ["• init_model fails its check: fix that first (the training uses it: the likely cause, "
+                         "rather than the hyper-parameters)"]
 
 
 def test_weights_multiplied_without_their_transpose_are_named_though_forward_raises(graded):

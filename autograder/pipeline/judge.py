@@ -54,19 +54,29 @@ TRAINED_WITH = {"mnist_accuracy": ("init_model", "init_model_optim", "loss_accur
 HYPER_PARAMETER_MISTAKES = ("mnist_diverged", "mnist_underfit")
 
 
-def blame_the_functions(verdicts):
-    """A training that failed while a function it uses fails its own checks: the feedback names that
-    function, not the hyper-parameters."""
+def _failing_note(failing):
+    one = len(failing) == 1
+    return (f"• {' and '.join(failing)} {'fails its' if one else 'fail their'} check: fix {'that' if one else 'them'} "
+            f"first (the training uses {'it' if one else 'them'}: the likely cause, rather than the hyper-parameters)")
+
+
+def _failing(functions, verdicts):
+    return [f for f in functions if f in verdicts and any(not c.passed for c in verdicts[f].all_checks())]
+
+
+def blame_the_functions(verdicts, results):
+    """A training that failed (or raised) while a function it uses fails its own checks: the feedback
+    names that function, not the hyper-parameters."""
     for qid, functions in TRAINED_WITH.items():
-        verdict = verdicts.get(qid)
-        failing = [f for f in functions if f in verdicts and any(not c.passed for c in verdicts[f].all_checks())]
-        if verdict is None or not failing or not set(verdict.mistakes) & set(HYPER_PARAMETER_MISTAKES):
+        verdict, failing = verdicts.get(qid), _failing(functions, verdicts)
+        if not failing:
+            continue
+        if verdict is None and qid in results and results[qid].state == State.RAISED.value:
+            results[qid].output += "\n" + _failing_note(failing)
+        if verdict is None or not set(verdict.mistakes) & set(HYPER_PARAMETER_MISTAKES):
             continue
         verdict.mistakes = [m for m in verdict.mistakes if m not in HYPER_PARAMETER_MISTAKES]
-        one = len(failing) == 1
-        verdict.notes.insert(0, f"• {' and '.join(failing)} {'fails its' if one else 'fail their'} check: fix "
-                                f"{'that' if one else 'them'} first (the training uses {'it' if one else 'them'}: "
-                                "the likely cause, rather than the hyper-parameters)")
+        verdict.notes.insert(0, _failing_note(failing))
 
 
 def sanitize(value, depth=0):
@@ -153,7 +163,7 @@ def judge_all(run_result, context=None):
             continue
         verdicts[q.id] = verdict
     charge_once(verdicts)
-    blame_the_functions(verdicts)
+    blame_the_functions(verdicts, results)
     for qid, verdict in verdicts.items():
         q, max_score = checks.BY_ID[qid], checks.points(qid)
         score = round(max_score * verdict.fraction, 2)
