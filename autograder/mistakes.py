@@ -13,3 +13,4 @@ _catalogue = support_module("catalogue")
 Mistake = _catalogue.Mistake
 CATALOGUE = _catalogue.CATALOGUE
 graded_feedback = _catalogue.graded_feedback
+mistakes_of_error = _catalogue.mistakes_of_error

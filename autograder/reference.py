@@ -153,6 +153,7 @@ def fit_svm(X, y):
     """Fit and return a scikit-learn classifier on Circles.
 
     X: (N, 2) array (numpy or tensor); y: (N,) labels in {0, 1}.
+    An SVC (or NuSVC) with a named kernel: "linear", "rbf", "poly" or "sigmoid", not a callable.
     """
     # Cross-validation over the notebook's grid ranks the degree-2 polynomial kernel with coef0 = 1
     # first (0.915 at C = 1, 10 and 100: the first, the smoothest), the RBF kernel next (0.910 at

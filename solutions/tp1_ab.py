@@ -1817,7 +1817,9 @@ plt.show()
 # Now write `fit_svm` with the kernel and C that your cross-validation chose (or any pair whose
 # cross-validated accuracy is within about a point of the best: the folds have 40 points each, so
 # smaller differences are noise). The grader measures its accuracy on a fresh, hidden Circles test
-# set (**fit_svm**).
+# set (**fit_svm**), computing the predictions itself from the fitted SVM's numbers: use one of
+# scikit-learn's named kernels (`"linear"`, `"rbf"`, `"poly"`, `"sigmoid"`), not a kernel function
+# of your own (a callable kernel cannot be graded). A scaler before it in a `Pipeline` is fine.
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -1832,6 +1834,7 @@ def fit_svm(X, y):
     """Fit and return a scikit-learn classifier on Circles.
 
     X: (N, 2) array (numpy or tensor); y: (N,) labels in {0, 1}.
+    An SVC (or NuSVC) with a named kernel: "linear", "rbf", "poly" or "sigmoid", not a callable.
     """
     # TODO: the kernel and C chosen by cross-validation above.
     # BEGIN SOLUTION

@@ -346,3 +346,45 @@ def test_the_library_guard_refuses_every_copy_of_scikit_learns_backpropagation_a
                 mod.MLPClassifier().partial_fit(np.zeros((2, 2)), np.array([0, 1]), classes=[0, 1])
     assert module.BaseMultilayerPerceptron._backprop.__qualname__ == "BaseMultilayerPerceptron._backprop"
     assert importlib.reload(module).MLPClassifier(max_iter=5).fit(np.eye(4), [0, 1, 0, 1]).n_iter_ >= 1
+
+
+@pytest.mark.parametrize("weight_decay", [1e-4, 1e-6])
+def test_a_weight_decay_is_caught_by_the_optimizer_steps_in_float64(weight_decay):
+    def init_model_optim(nx, nh, ny, eta):
+        model, loss = ref.init_model(nx, nh, ny)
+        return model, loss, torch.optim.SGD(model.parameters(), lr=eta, weight_decay=weight_decay)
+    verdict = probe_and_judge("init_model_optim", {"init_model_optim": init_model_optim})
+    assert [c.name for c in verdict.all_checks() if not c.passed] == ["plain SGD with lr = eta"]
+    assert verdict.mistakes == ["optim_not_sgd"]
+
+
+def test_an_sgd_with_its_plain_settings_spelled_out_passes():
+    def init_model_optim(nx, nh, ny, eta):
+        model, loss = ref.init_model(nx, nh, ny)
+        return model, loss, torch.optim.SGD(model.parameters(), lr=eta, momentum=0, weight_decay=0, dampening=0)
+    verdict = probe_and_judge("init_model_optim", {"init_model_optim": init_model_optim})
+    assert verdict.fraction == 1.0 and verdict.mistakes == []
+
+
+@pytest.mark.parametrize("dtype, mistake", [(torch.float64, "params_float64"), (torch.float16, None)])
+def test_init_params_must_return_float32_tensors(dtype, mistake):
+    def init_params(nx, nh, ny):
+        return {k: v.to(dtype) for k, v in ref.init_params(nx, nh, ny).items()}
+    verdict = probe_and_judge("init_params", {"init_params": init_params})
+    assert [c.name for c in verdict.all_checks() if not c.passed] == ["float32 tensors"]
+    assert verdict.mistakes == ([mistake] if mistake else [])
+
+
+def test_the_hidden_loss_inputs_have_a_right_row_below_one_half():
+    arrays, params = part1.loss_accuracy_inputs(BASE_SEED)
+    for case, (N, ny) in params["cases"].items():
+        Yhat, Y = arrays[f"{case}.Yhat"], arrays[f"{case}.Y"]
+        right = Yhat.argmax(1) == Y.argmax(1)
+        assert ny == 2 or np.any(right & ((Yhat * Y).sum(1) < 0.5)), case
+
+
+@pytest.mark.parametrize("qid", ["init_params", "init_params_autograd"])
+@pytest.mark.parametrize("returned", [None, {"Wh": 1.0}])
+def test_an_init_that_returns_no_parameters_earns_nothing(qid, returned):
+    verdict = probe_and_judge(qid, {qid: lambda nx, nh, ny: returned})
+    assert verdict.fraction == 0.0

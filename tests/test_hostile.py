@@ -1290,7 +1290,8 @@ CASES = [
                            says=(("sigsegv", "segmentation", "signal 11"),))],
          what="ctypes.string_at(0) in fit_svm"),
     Case("xss", [XSS_CELL],
-         outcomes=[Outcome(("crashed",), zero={"init_params", "init_params_autograd", "mnist_accuracy"})],
+         # (init_params_autograd calls the raising init_params: it is judged on the contract's parameters)
+         outcomes=[Outcome(("crashed",), zero={"init_params", "mnist_accuracy"})],
          what="<script> in an exception message and in the crash detail"),
     # --- no score without the work: each scores exactly as its honest control with the same broken functions
     Case("patch_probe_table", [HONEST_BROKEN, PATCH_PROBE_TABLE], control="honest_broken", same_as_control=True,

@@ -105,6 +105,17 @@ MUTANTS = [
     Mutant("params_in_out_layout", "init_params", (("torch.randn(nh, nx)", "torch.randn(nx, nh)"),
                                                    ("torch.randn(ny, nh)", "torch.randn(nh, ny)")),
            frozenset({"init_params"}), {"init_params": {"params_in_out_layout"}, LAW_TOO: {"params_in_out_layout"}}),
+    Mutant("params_float64", "init_params", (("0.3 * torch.randn(nh, nx)", "torch.from_numpy(0.3 * np.random.randn(nh, nx))"),
+                                             ("torch.zeros(1, nh)", "torch.from_numpy(np.zeros((1, nh)))"),
+                                             ("0.3 * torch.randn(ny, nh)", "torch.from_numpy(0.3 * np.random.randn(ny, nh))"),
+                                             ("torch.zeros(1, ny)", "torch.from_numpy(np.zeros((1, ny)))")),
+           frozenset({"init_params"}), {"init_params": {"params_float64"}, LAW_TOO: {"params_float64"}}),
+    # NumPy arrays: the reference's init_params_autograd raises on them (requires_grad_); it is judged
+    # on the contract's parameters instead, and the mistake is charged on init_params only.
+    M("params_not_tensors", "init_params", (("0.3 * torch.randn(nh, nx)", "np.float32(0.3) * np.random.randn(nh, nx).astype(np.float32)"),
+                                            ("torch.zeros(1, nh)", "np.zeros((1, nh), np.float32)"),
+                                            ("0.3 * torch.randn(ny, nh)", "np.float32(0.3) * np.random.randn(ny, nh).astype(np.float32)"),
+                                            ("torch.zeros(1, ny)", "np.zeros((1, ny), np.float32)"))),
     # --- forward
     M("softmax_wrong_axis", "forward", [("e / e.sum(dim=1, keepdim=True)", "e / e.sum(dim=0, keepdim=True)")],
       "circles_accuracy"),
@@ -118,6 +129,8 @@ MUTANTS = [
     M("outputs_incomplete", "forward", [('outputs = {"X": X, ', 'outputs = {')], "circles_accuracy"),
     M("dtype_changed", "forward", [("yhat = e / e.sum(dim=1, keepdim=True)",
                                     "yhat = (e / e.sum(dim=1, keepdim=True)).double()")], "circles_accuracy"),
+    # (a product that fails on the shapes: forward raises, and the grader's training with it)
+    M("forward_weights_not_transposed", "forward", [('X @ params["Wh"].T', 'X @ params["Wh"]')], "circles_accuracy"),
     # --- loss_accuracy (not used by the grader's training loop)
     M("loss_summed", "loss_accuracy", [(LOSS, "L = -torch.log((Y * Yhat).sum(dim=1)).sum()")]),
     M("loss_mean_over_classes", "loss_accuracy", [(LOSS, "L = -(Y * torch.log(Yhat)).mean()")]),
@@ -125,10 +138,14 @@ MUTANTS = [
     M("accuracy_percent", "loss_accuracy", [(ACC, ACC + " * 100")]),
     M("accuracy_count", "loss_accuracy", [(ACC, ".float().sum().item()")]),
     M("loss_not_tensor", "loss_accuracy", [(LOSS, LOSS + ".item()")]),
+    M("loss_accuracy_swapped", "loss_accuracy", [("return L, acc", "return acc, L")]),
+    M("accuracy_threshold", "loss_accuracy", [("(Yhat.argmax(dim=1) == Y.argmax(dim=1))" + ACC,
+                                               "((Y * Yhat).sum(dim=1) > 0.5)" + ACC)]),
     # --- backward
     M("grad_summed", "backward", [(D_YTILDE, 'd_ytilde = outputs["yhat"] - Y')]),
     M("missing_tanh_derivative", "backward", [(TANH_PRIME, "")], "circles_accuracy"),
     M("tanh_derivative_of_htilde", "backward", [(TANH_PRIME, ' * (1 - outputs["htilde"] ** 2)')], "circles_accuracy"),
+    M("tanh_applied_twice", "backward", [(TANH_PRIME, ' * (1 - torch.tanh(outputs["h"]) ** 2)')]),
     M("gradient_transposed", "backward", [('d_ytilde.T @ outputs["h"]', 'outputs["h"].T @ d_ytilde')],
       "circles_accuracy"),
     M("h_instead_of_x", "backward", [('d_htilde.T @ outputs["X"]', 'd_htilde.T @ outputs["h"]')],
@@ -174,6 +191,8 @@ MUTANTS = [
       [(AUTOGRAD_BODY, "params = {k: torch.randn(*v.shape) if k.startswith('W') else v for k, v in "
                        "init_params(nx, nh, ny).items()}\n    for p in params.values():\n        p.requires_grad_(True)\n")],
       mistakes={"init_params_autograd": {"init_no_scale"}}),
+    M("autograd_update_outside_no_grad", "sgd_autograd",
+      [(AUTOGRAD_STEP, "for p in params.values():\n        p -= eta * p.grad\n        p.grad.zero_()\n")]),
     M("autograd_params_not_leaf", "sgd_autograd",
       [(AUTOGRAD_STEP, "for name in params:\n        params[name] = params[name] - eta * params[name].grad\n")]),
     M("autograd_params_new_tensors", "sgd_autograd",
@@ -185,6 +204,10 @@ MUTANTS = [
     M("nn_no_activation", "init_model", [("nn.Tanh(), ", "")]),
     M("nn_other_activation", "init_model", [("nn.Tanh()", "nn.ReLU()")]),
     M("nn_wrong_loss", "init_model", [("nn.CrossEntropyLoss()", "nn.NLLLoss()")], "mnist_accuracy"),
+    # (the MNIST training uses this loss: a summed one diverges, and its feedback names init_model, not eta)
+    M("nn_loss_summed", "init_model", [("nn.CrossEntropyLoss()", 'nn.CrossEntropyLoss(reduction="sum")')],
+      "mnist_accuracy"),
+    M("nn_loss_class", "init_model", [("nn.CrossEntropyLoss()", "nn.CrossEntropyLoss")], "mnist_accuracy"),
     M("nn_accuracy_percent", "loss_accuracy_nn", [(ACC, ACC + " * 100")]),
     M("nn_softmax_before_loss", "loss_accuracy_nn",
       [("loss(Ytilde, Y.argmax(dim=1))", "loss(torch.softmax(Ytilde, dim=1), Y.argmax(dim=1))")]),
@@ -199,6 +222,8 @@ MUTANTS = [
     # --- torch.optim
     M("optim_ignores_eta", "init_model_optim", [("lr=eta", "lr=0.1")]),
     M("optim_not_sgd", "init_model_optim", [(OPTIM, "torch.optim.SGD(model.parameters(), lr=eta, momentum=0.9)")]),
+    M("optim_weight_decay", "init_model_optim", [(OPTIM, "torch.optim.SGD(model.parameters(), lr=eta, weight_decay=1e-4)")],
+      mistakes={"init_model_optim": {"optim_not_sgd"}}),
     M("optim_wrong_parameters", "init_model_optim",
       [(OPTIM, "torch.optim.SGD(init_model(nx, nh, ny)[0].parameters(), lr=eta)")]),  # MNIST: the grader steps itself
     # --- MNIST
@@ -211,6 +236,8 @@ MUTANTS = [
       mistakes={"mnist_accuracy": {"mnist_underfit"}}),
     # --- SVM
     M("svm_linear_kernel", "fit_svm", [('SVC(kernel="poly", degree=2, coef0=1.0, C=1.0)', 'SVC(kernel="linear")')]),
+    M("svm_callable_kernel", "fit_svm", [('SVC(kernel="poly", degree=2, coef0=1.0, C=1.0)',
+                                          'SVC(kernel=lambda A, B: (A @ B.T + 1.0) ** 2, C=1.0)')]),
     M("svm_poly_odd_degree", "fit_svm", [('SVC(kernel="poly", degree=2, coef0=1.0, C=1.0)', 'SVC(kernel="poly")')]),
 ]
 

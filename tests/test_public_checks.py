@@ -223,3 +223,20 @@ def test_the_grader_and_the_checks_share_one_catalogue():
 
     assert mistakes.CATALOGUE is importlib.import_module("tp1_support.catalogue").CATALOGUE
     assert "Mistake(" not in (ROOT / "autograder" / "mistakes.py").read_text()
+
+
+def test_the_mnist_check_sends_a_failing_init_model_back_first():
+    mutant = next(m for m in MUTANTS if m.name == "nn_loss_summed")
+    with pytest.raises(checks.PublicCheckFailed) as failed:
+        public_check("mnist_accuracy", namespace(mutated(mutant)))
+    assert str(failed.value).startswith("init_model fails its check: fix that first, the MNIST training uses it (the "
+                                        "loss of init_model_optim(")
+    assert failed.value.mistakes == ["nn_loss_summed"]
+
+
+@pytest.mark.parametrize("twice", range(5))
+def test_a_weight_decay_fails_the_optimizer_check_at_every_run(twice):
+    mutant = next(m for m in MUTANTS if m.name == "optim_weight_decay")
+    with pytest.raises(checks.PublicCheckFailed) as failed:
+        public_check("init_model_optim", namespace(mutated(mutant)))
+    assert failed.value.mistakes == ["optim_not_sgd"] and "weight_decay [0.0001]" in str(failed.value)

@@ -33,7 +33,20 @@ _ENTRIES = {
     "params_in_out_layout": ("init_params", "weights in (in, out) layout",
                              "Your weights have the (in, out) layout: the kit uses W of shape (out, in), "
                              "Wh (nh, nx) and Wy (ny, nh), as nn.Linear does."),
+    "params_float64": ("init_params", "parameters in float64",
+                       "Your parameters are float64 tensors (NumPy's default dtype, or dtype=torch.float64): "
+                       "every tensor of the TP is float32, torch's default, and float64 weights meet the "
+                       "float32 data of Circles in forward, where the training fails. Draw them with "
+                       "torch.randn and torch.zeros (or convert them with .float())."),
+    "params_not_tensors": ("init_params", "parameters are NumPy arrays, not tensors",
+                           "Your init_params returns NumPy arrays: the TP's parameters are torch tensors "
+                           "(forward, autograd and the training loops work on tensors). Draw them with "
+                           "torch.randn and torch.zeros."),
     # forward
+    "forward_weights_not_transposed": ("forward", "weights multiplied without their transpose",
+                                       "Your forward multiplies by a weight matrix as it is (X @ Wh): the kit's "
+                                       "weights are (out, in), as nn.Linear's, so a layer is X @ Wh.T + bh (and "
+                                       "h @ Wy.T + by); without the transpose the product fails on the shapes."),
     "softmax_wrong_axis": ("forward", "SoftMax over the wrong axis",
                            "Your SoftMax normalises each column (over the batch, dim=0): each row, one "
                            "example, must sum to 1, so normalise over dim=1."),
@@ -58,6 +71,9 @@ _ENTRIES = {
                            "them differently): backward reads every intermediate from it, under exactly "
                            "these names."),
     # loss_accuracy
+    "loss_accuracy_swapped": ("loss_accuracy", "(acc, L) returned instead of (L, acc)",
+                              "Your loss_accuracy returns the accuracy first and the loss second: the contract is "
+                              "(L, acc), in that order (return L, acc)."),
     "loss_summed": ("loss_accuracy", "loss summed over the batch",
                     "Your loss is N times the expected value: you summed over the batch, but L is the mean."),
     "loss_mean_over_classes": ("loss_accuracy", "loss averaged over the classes too",
@@ -67,6 +83,11 @@ _ENTRIES = {
                   "Your loss is negative: the cross-entropy is -sum y log yhat."),
     "accuracy_percent": ("loss_accuracy", "accuracy in percent",
                          "Your accuracy is 100 times the expected value: return a fraction in [0, 1]."),
+    "accuracy_threshold": ("loss_accuracy", "a row counted right when its true class has probability above 0.5",
+                           "Your accuracy counts a row as right when the probability of its true class is above "
+                           "0.5: a row is right when the argmax of Yhat is its true class, and with more than two "
+                           "classes the largest probability can be below 0.5. Compare Yhat.argmax(dim=1) with "
+                           "Y.argmax(dim=1)."),
     "accuracy_count": ("loss_accuracy", "accuracy as a count",
                        "Your accuracy is the number of correct rows: divide by the batch size."),
     "loss_not_tensor": ("loss_accuracy", "loss not returned as a tensor",
@@ -78,6 +99,9 @@ _ENTRIES = {
     "missing_tanh_derivative": ("backward", "tanh derivative missing",
                                 "Your gradients of Wh and bh miss the tanh derivative: multiply "
                                 "(dytilde Wy) element-wise by (1 - h**2)."),
+    "tanh_applied_twice": ("backward", "tanh derivative computed as 1 - tanh(h)²",
+                           "Your tanh derivative is 1 - tanh(h)²: h is already tanh(htilde), so tanh is applied "
+                           "twice. The derivative at htilde is 1 - tanh(htilde)² = 1 - h²."),
     "tanh_derivative_of_htilde": ("backward", "(1 - htilde^2) instead of (1 - h^2)",
                                   "You used (1 - htilde**2): the derivative of tanh at htilde is "
                                   "1 - tanh(htilde)**2 = 1 - h**2."),
@@ -146,6 +170,10 @@ _ENTRIES = {
     "sgd_autograd_no_return": ("sgd_autograd", "sgd_autograd returns nothing",
                                "Your sgd_autograd updates the parameters but does not return them: the training "
                                "loop does params = sgd_autograd(params, ETA), so params becomes None. Return params."),
+    "autograd_update_outside_no_grad": ("sgd_autograd", "in-place update outside torch.no_grad()",
+                                        "Your step updates the parameters in place (p -= eta * p.grad) while autograd "
+                                        "records: PyTorch refuses an in-place change of a leaf tensor that requires a "
+                                        "gradient (RuntimeError). Make the update inside a with torch.no_grad(): block."),
     "autograd_params_not_leaf": ("sgd_autograd", "update turns parameters into non-leaf tensors",
                                  "After your step the parameters are no longer leaf tensors (p = p - eta * "
                                  "p.grad builds a new tensor in the graph): update in place under "
@@ -168,6 +196,14 @@ _ENTRIES = {
                             "Your model uses another activation (such as ReLU) than the TP's nn.Tanh()."),
     "nn_wrong_loss": ("init_model", "not a cross-entropy loss",
                       "Your loss is not the cross-entropy of logits: use nn.CrossEntropyLoss()."),
+    "nn_loss_summed": ("init_model", "cross-entropy summed over the batch",
+                       "Your loss sums the cross-entropy over the batch (reduction=\"sum\"): the TP's loss is the "
+                       "mean, nn.CrossEntropyLoss()'s default. A sum makes every step batch-size times larger, so "
+                       "a learning rate that suits the mean can make the MNIST training diverge: use "
+                       "nn.CrossEntropyLoss()."),
+    "nn_loss_class": ("init_model", "the loss class instead of a loss",
+                      "Your loss is the class nn.CrossEntropyLoss itself, not a loss: calling a class builds a new "
+                      "object, it does not compute the loss. Return an instance: nn.CrossEntropyLoss()."),
     "nn_grads_not_zeroed": ("sgd_nn", "gradients not zeroed in sgd_nn",
                             "Your sgd_nn does not zero the gradients: call model.zero_grad() after the step."),
     "nn_accuracy_percent": ("loss_accuracy_nn", "accuracy in percent",
@@ -215,6 +251,11 @@ _ENTRIES = {
                             "Your SVM's polynomial kernel has an odd degree (scikit-learn's default is 3) "
                             "and coef0 = 0: it only sums odd monomials, which cannot tell a disk from the "
                             "ring around it. Use degree=2, or the RBF kernel."),
+    "svm_callable_kernel": ("fit_svm", "SVM with a kernel function of its own",
+                            "Your SVM's kernel is a Python function (a callable): the grader computes the SVM's "
+                            "predictions itself from its support vectors and a named kernel, and cannot run "
+                            "yours. Use one of scikit-learn's named kernels: kernel=\"rbf\", or \"poly\" with "
+                            "degree=2 for the same degree-2 polynomial."),
 }
 
 HINTS = {  # while working: which mistake, and the idea, not the line of code
@@ -224,6 +265,12 @@ HINTS = {  # while working: which mistake, and the idea, not the line of code
     "init_uniform": "Your weights look uniformly distributed: the notebook's law is a normal one.",
     "init_bias_random": "Your biases are not zero: the notebook starts them at zero.",
     "params_in_out_layout": "Your weights have the (in, out) layout: the kit's weights are (out, in), as nn.Linear's.",
+    "params_float64": "Your parameters are float64 tensors: every tensor of the TP is float32 (torch's default "
+                      "dtype), and float64 weights meet the float32 data of Circles in forward.",
+    "params_not_tensors": "Your parameters are NumPy arrays, not torch tensors: forward, autograd and the training "
+                          "loops work on tensors.",
+    "forward_weights_not_transposed": "Your forward multiplies by a weight matrix as it is: the kit's weights are "
+                                      "(out, in), as nn.Linear's, so the product's shapes do not match.",
     "softmax_wrong_axis": "Your SoftMax normalises each column, over the batch: each row, one example, must sum to 1.",
     "softmax_unstable": "Your forward gives NaN or inf for large logits: exp overflows. The SoftMax of a row does not "
                         "change when one number is subtracted from the whole row: which number keeps exp in range?",
@@ -235,17 +282,23 @@ HINTS = {  # while working: which mistake, and the idea, not the line of code
                      "it converts the tensors it receives.",
     "outputs_incomplete": "Your outputs dict lacks some of the keys X, htilde, h, ytilde, yhat (or names them "
                           "differently): backward reads every intermediate from it, under exactly these names.",
+    "loss_accuracy_swapped": "Your loss_accuracy returns its two values in the other order: the contract is (L, acc).",
     "loss_summed": "Your loss is N times the expected value: L is the mean over the batch, not the sum.",
     "loss_mean_over_classes": "Your loss is the expected value divided by the number of classes: the mean is over "
                               "the examples only.",
     "loss_sign": "Your loss is negative: look at the sign in the definition of the cross-entropy.",
     "accuracy_percent": "Your accuracy is 100 times the expected value: an accuracy is a fraction in [0, 1].",
+    "accuracy_threshold": "Your accuracy counts a row as right when its true class's probability is above 0.5: "
+                          "the prediction is the class of largest probability, which with more than two classes can "
+                          "be below 0.5.",
     "accuracy_count": "Your accuracy is the number of correct rows, not their fraction.",
     "loss_not_tensor": "Your L is not a torch tensor: Part 2 differentiates it, so it must stay a tensor.",
     "grad_summed": "Your gradients are exactly N times the expected ones: the loss is the mean over the batch, and "
                    "its gradient carries the 1/N of that mean.",
     "missing_tanh_derivative": "Your gradients of Wh and bh miss a factor: between htilde and h, the chain rule goes "
                                "through tanh.",
+    "tanh_applied_twice": "Your tanh derivative applies tanh to h, which is already the output of tanh: tanh is "
+                          "applied twice.",
     "tanh_derivative_of_htilde": "Your tanh derivative is evaluated on the wrong intermediate: write the derivative "
                                  "of tanh in terms of tanh itself, and see which output of forward that is.",
     "gradient_transposed": "A gradient has the transposed shape: a gradient has the shape of its parameter.",
@@ -281,6 +334,9 @@ HINTS = {  # while working: which mistake, and the idea, not the line of code
                                  "backward pass to the next.",
     "sgd_autograd_no_return": "Your sgd_autograd does not return the parameters: the training loop uses what it "
                               "returns.",
+    "autograd_update_outside_no_grad": "Your step changes the parameters in place while autograd records: PyTorch "
+                                       "refuses to change a leaf that requires a gradient that way, unless gradients "
+                                       "are off.",
     "autograd_params_not_leaf": "After your step the parameters are no longer leaf tensors: autograd recorded the "
                                 "update itself in the graph.",
     "autograd_params_new_tensors": "Your step replaces each parameter by a new tensor that no longer requires a "
@@ -291,6 +347,10 @@ HINTS = {  # while working: which mistake, and the idea, not the line of code
     "nn_no_activation": "Your model has no activation between its Linear layers, so it is linear.",
     "nn_other_activation": "Your model uses another activation than the TP's tanh.",
     "nn_wrong_loss": "Your loss is not the cross-entropy of logits.",
+    "nn_loss_summed": "Your loss is N times the mean cross-entropy: it sums over the batch, where the TP's loss is "
+                      "the mean; a summed loss makes the steps grow with the batch size.",
+    "nn_loss_class": "Your loss is the class nn.CrossEntropyLoss, not an instance of it: calling a class builds an "
+                     "object, it does not compute a loss.",
     "nn_grads_not_zeroed": "Your sgd_nn leaves the gradients in place after the step: .grad accumulates, so the next "
                            "step would add both.",
     "nn_accuracy_percent": "Your accuracy is 100 times the expected value: an accuracy is a fraction in [0, 1].",
@@ -313,9 +373,24 @@ HINTS = {  # while working: which mistake, and the idea, not the line of code
     "svm_linear_kernel": "Your SVM has a linear kernel: no straight line separates a disk from the ring around it.",
     "svm_poly_odd_degree": "Your SVM's polynomial kernel has an odd degree and coef0 = 0: it only sums odd monomials, "
                            "which cannot tell a disk from the ring around it.",
+    "svm_callable_kernel": "Your SVM's kernel is a Python function: the grader computes the predictions itself from "
+                           "the SVM's numbers and a named kernel (linear, rbf, poly, sigmoid), and cannot run yours.",
 }
 
 CATALOGUE = {m_id: Mistake(*fields, hint=HINTS[m_id]) for m_id, fields in _ENTRIES.items()}
+
+# The errors a function raises that are the symptom of a catalogued mistake: function -> [(a text of
+# the error's message, the mistake)].
+ERRORS = {
+    "forward": [("mat1 and mat2 shapes cannot be multiplied", "forward_weights_not_transposed")],
+    "sgd_autograd": [("a leaf Variable that requires grad is being used in an in-place operation",
+                      "autograd_update_outside_no_grad")],
+}
+
+
+def mistakes_of_error(function, message):
+    """The catalogued mistakes of which `function` raising an error with this message is the symptom."""
+    return [m_id for text, m_id in ERRORS.get(function, ()) if text in str(message)]
 
 
 def likely_mistake(mistake_id):

@@ -416,7 +416,8 @@ def judge_fit_svm(arrays_in, params, out, meta, thresholds):
     Xhidden, labels = hidden_circles(params["seed"])
     predictions, problem = svm_predictions(out, meta, Xhidden)
     if predictions is None:
-        v.add(what, False, problem)
+        if not v.add(what, False, problem) and meta.get("kernel") == "callable":
+            v.link("svm_callable_kernel")
         return v
     acc = float((predictions == labels).mean())
     grid_predictions, _ = svm_predictions(out, meta, grid())

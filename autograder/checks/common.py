@@ -13,6 +13,9 @@ class Check:
     mistake: str = ""  # the catalogued mistake this failed check is the symptom of, when known
     counted_on: str = ""  # set when that mistake is charged on another question (see Verdict.forgive)
     judged: bool = True  # False: it could not be judged (what it needs failed first): it counts as failed
+    # The question whose function this one called (seen by the probe) and whose same check explains
+    # this failure: charged there, not here, when that question fails the same check (Verdict.forgive_check).
+    upstream: str = ""
 
 
 class Rubric(dict):
@@ -76,6 +79,20 @@ class Verdict:
             if check.mistake == mistake_id and not check.passed:
                 check.passed, check.counted_on = True, question
                 self.checks[name] = check
+
+    def blame_upstream(self, names, question):
+        """The failed checks among `names` are what this question's function got from `question`'s,
+        which it called: they are charged there if that question fails the same check."""
+        for name in names:
+            check = self.checks.get(name)
+            if check is not None and not check.passed:
+                check.upstream = question
+
+    def forgive_check(self, name, question):
+        """The check `name` no longer costs points here: what failed it is charged on `question`."""
+        check = next(c for c in self.all_checks() if c.name == name)
+        check.passed, check.counted_on = True, question
+        self.checks[name] = check
 
     @property
     def passed_weight(self):

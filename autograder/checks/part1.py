@@ -47,7 +47,7 @@ def init_params_inputs(seed):
     return {}, {"calls": INIT_CALLS}
 
 
-INIT_PARAMS_RUBRIC = Rubric({"shapes": 2, "biases zero": 1, "weights N(0, 0.3^2)": 2})
+INIT_PARAMS_RUBRIC = Rubric({"shapes": 2, "float32 tensors": 1, "biases zero": 1, "weights N(0, 0.3^2)": 2})
 
 
 def judge_shapes(v, out, meta, calls, names=PARAMS):
@@ -69,8 +69,32 @@ def judge_shapes(v, out, meta, calls, names=PARAMS):
     return v.add("shapes", True)
 
 
+def judge_float32_tensors(v, out, meta, calls, function="init_params"):
+    """The "float32 tensors" check: every parameter of every call is a torch tensor of float32, the
+    dtype of every tensor of the TP (what the probe found: isinstance, and the recorded array's dtype)."""
+    found = {}  # (what it is) -> the first parameter that is that
+    for tag, (nx, nh, ny) in calls.items():
+        if not (meta.get(tag) or {}).get("is_dict") or any(not meta.get(f"{tag}.{name}") for name in PARAMS):
+            return False  # no dict of the four: not judged (the "shapes" check says why, and stops the rest)
+        for name in PARAMS:
+            d = meta[f"{tag}.{name}"]
+            what = (f"a {dtype_of(out, meta, f'{tag}.{name}')} tensor" if d.get("is_tensor") else
+                    f"a {d.get('type', 'nothing')}" + (f" of {d['dtype']}" if d.get("dtype") else ""))
+            if what != "a float32 tensor":
+                found.setdefault(what, f"{name} of {function}({nx}, {nh}, {ny})")
+    if v.add("float32 tensors", not found, "the parameters must be float32 torch tensors (the dtype of every tensor "
+             "of the TP, torch's default): " + "; ".join(f"{where} is {what}" for what, where in found.items())):
+        return True
+    if any(what.startswith("a numpy.ndarray") for what in found):
+        v.link("params_not_tensors")
+    elif any(what == "a float64 tensor" for what in found):
+        v.link("params_float64")
+    return False
+
+
 def judge_init_params(arrays_in, params, out, meta):
     v = Verdict(INIT_PARAMS_RUBRIC)
+    judge_float32_tensors(v, out, meta, params["calls"])
     if not judge_shapes(v, out, meta, params["calls"]):
         v.stop(v.checks["shapes"].mistake)  # what makes the shapes wrong also keeps the law from being judged
         return v
@@ -226,6 +250,8 @@ def loss_accuracy_inputs(seed):
         # Mostly right predictions, but not all: the accuracy is strictly between 0 and 1.
         logits = torch.randn(N, ny, generator=g, dtype=dtype) + 1.5 * Y
         logits[0] = logits[0] - 4 * Y[0]
+        if ny > 2:  # a row that is right with a true-class probability below 1/2 (0.33 for 4 classes, 0.43 for 3)
+            logits[1] = 0.6 + 0.4 * Y[1]
         arrays[f"{case}.Yhat"], arrays[f"{case}.Y"] = torch.softmax(logits, 1).numpy(), Y.numpy()
         cases[case] = [N, ny]
     return arrays, {"cases": cases}
@@ -247,27 +273,35 @@ def judge_loss_accuracy(arrays_in, params, out, meta):
             v.fail([f"L ({case})", f"acc ({case})"], f"loss_accuracy raised {meta[f'{case}.error']} for a batch of "
                    f"{N} examples and {ny} classes")
             continue
+        swapped = (L is not None and acc is not None and abs(L - acc_ref) < 1e-6
+                   and abs(acc - L_ref) <= 1e-5 * max(1, abs(L_ref)) and abs(L_ref - acc_ref) > 1e-3)
+        if swapped:
+            v.diagnose("loss_accuracy_swapped")
         if case == "small":
             if not v.add("L is a 0-dim tensor", is_tensor(meta, "small.L") and shape_of(meta, "small.L") == (),
                          f"L must be a 0-dim tensor, it is a {type_of(meta, 'small.L')}"
                          + (f" of shape {shape_of(meta, 'small.L')}" if shape_of(meta, 'small.L') else "")):
-                if not is_tensor(meta, "small.L"):
+                if not is_tensor(meta, "small.L") and not swapped:
                     v.diagnose("loss_not_tensor")
         if v.add(f"L ({case})", L is not None and abs(L - L_ref) <= 1e-5 * max(1, abs(L_ref)),
                  f"L for a batch of {N} examples and {ny} classes is "
                  + (f"{L:.4g}" if L is not None else type_of(meta, f"{case}.L")) + f", expected {L_ref:.4g}"):
             pass
-        elif L is not None:
+        elif L is not None and not swapped:
             for factor, mistake in ((N, "loss_summed"), (1 / ny, "loss_mean_over_classes"), (-1, "loss_sign")):
                 if abs(L - factor * L_ref) <= 1e-4 * max(1, abs(L_ref * factor)):
                     v.diagnose(mistake)
         if not v.add(f"acc ({case})", acc is not None and abs(acc - acc_ref) < 1e-6,
                      "acc is " + (f"{acc:.4g}" if acc is not None else type_of(meta, f"{case}.acc"))
                      + f" for a batch where {round(acc_ref * N)} of {N} rows are right, expected {acc_ref:.4g}"):
-            if acc is not None and abs(acc - 100 * acc_ref) < 1e-4:
+            if swapped:
+                pass
+            elif acc is not None and abs(acc - 100 * acc_ref) < 1e-4:
                 v.diagnose("accuracy_percent")
             elif acc is not None and abs(acc - N * acc_ref) < 1e-4:
                 v.diagnose("accuracy_count")
+            elif acc is not None and abs(acc - float(((Yhat * Y).sum(1) > 0.5).double().mean())) < 1e-6:
+                v.diagnose("accuracy_threshold")
     return v
 
 
@@ -348,6 +382,8 @@ def _alternative_gradients(P, O, Y):
         "tanh_derivative_of_htilde": {"Wh": (back * (1 - O["htilde"] ** 2)).T @ O["X"],
                                       "bh": (back * (1 - O["htilde"] ** 2)).sum(0, keepdim=True)},
         "htilde_instead_of_h": {"Wy": d_y.T @ O["htilde"]},
+        "tanh_applied_twice": {"Wh": (back * (1 - torch.tanh(O["h"]) ** 2)).T @ O["X"],
+                               "bh": (back * (1 - torch.tanh(O["h"]) ** 2)).sum(0, keepdim=True)},
     }
     d_h = back * (1 - O["h"] ** 2)
     alternatives["h_instead_of_x"] = {"Wh": d_h.T @ O["h"]}

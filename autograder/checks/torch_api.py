@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from .common import Rubric, Verdict, as_scalar, close, is_tensor, shape_of, type_of, value
-from .part1 import INIT_CALLS, PARAMS, judge_law, judge_shapes, one_hot
+from .part1 import INIT_CALLS, PARAMS, judge_float32_tensors, judge_law, judge_shapes, one_hot
 
 NN_PARAMS = ("W1", "b1", "W2", "b2")
 ACTIVATIONS = {"Sigmoid", "ReLU", "LeakyReLU", "ELU", "SELU", "GELU", "SiLU", "Softplus", "Hardtanh",
@@ -29,26 +29,38 @@ def init_params_autograd_inputs(seed):
 SAME_LAW_AS_INIT_PARAMS = {m: m for m in ("init_no_scale", "init_variance_as_std", "init_uniform", "init_bias_random")}
 
 
-INIT_PARAMS_AUTOGRAD_RUBRIC = Rubric({"shapes": 2, "biases zero": 1, "weights N(0, 0.3^2)": 2, "requires_grad": 1.5,
-                                      "leaf tensors": 1.5})
+INIT_PARAMS_AUTOGRAD_RUBRIC = Rubric({"shapes": 2, "float32 tensors": 1, "biases zero": 1, "weights N(0, 0.3^2)": 2,
+                                      "requires_grad": 1.5, "leaf tensors": 1.5})
+SHARED_WITH_INIT_PARAMS = ("shapes", "float32 tensors", "biases zero", "weights N(0, 0.3^2)")
 
 
 def judge_init_params_autograd(arrays_in, params, out, meta):
     v = Verdict(INIT_PARAMS_AUTOGRAD_RUBRIC)
-    if not judge_shapes(v, out, meta, params["calls"]):
-        v.stop(v.checks["shapes"].mistake)  # what makes the shapes wrong also keeps the rest from being judged
-        return v
-    judge_law(v, out, params["calls"], SAME_LAW_AS_INIT_PARAMS)  # "as init_params (same shapes and law)"
+    calls = params["calls"]
+    judge_float32_tensors(v, out, meta, calls, "init_params_autograd")
+    shapes = judge_shapes(v, out, meta, calls)
+    if shapes:
+        judge_law(v, out, calls, SAME_LAW_AS_INIT_PARAMS)  # "as init_params (same shapes and law)"
     # What autograd did with each tensor, not what the tensor says about itself: a backward through
-    # it works (it requires a gradient), and its gradient lands in .grad (it is a leaf).
-    keys = [f"{tag}.{name}" for tag in params["calls"] if tag != "big" for name in PARAMS]
-    requires = all(meta.get(f"{key}.backward_ok") for key in keys)
-    leaves = all(not meta.get(f"{key}.backward_ok")  # without requires_grad a tensor is a leaf
-                 or (f"{key}.grad" in out and np.allclose(out[f"{key}.grad"], 0.5)) for key in keys)
-    if not v.add("requires_grad", requires, "every parameter must have requires_grad=True"):
-        v.diagnose("autograd_no_requires_grad")
-    if not v.add("leaf tensors", leaves, "every parameter must be a leaf tensor (it must not have a grad_fn)"):
-        v.diagnose("autograd_nonleaf_init")
+    # it works (it requires a gradient), and its gradient lands in .grad (it is a leaf). Judged on
+    # dicts of the four tensors whatever their shapes (a shape is init_params's to get right).
+    keys = [f"{tag}.{name}" for tag in calls if tag != "big" for name in PARAMS]
+    if all(is_tensor(meta, key) for key in keys):
+        requires = all(meta.get(f"{key}.backward_ok") for key in keys)
+        leaves = all(not meta.get(f"{key}.backward_ok")  # without requires_grad a tensor is a leaf
+                     or (f"{key}.grad" in out and np.allclose(out[f"{key}.grad"], 0.5)) for key in keys)
+        if not v.add("requires_grad", requires, "every parameter must have requires_grad=True"):
+            v.diagnose("autograd_no_requires_grad")
+        if not v.add("leaf tensors", leaves, "every parameter must be a leaf tensor (it must not have a grad_fn)"):
+            v.diagnose("autograd_nonleaf_init")
+    v.stop(v.checks["shapes"].mistake)  # what makes the shapes (or the tensors) wrong keeps the rest from being judged
+    if any(meta.get(f"{tag}.calls_init_params") for tag in calls):
+        v.blame_upstream(SHARED_WITH_INIT_PARAMS, "init_params")
+    raised = next((meta[f"{tag}.raised_with_init_params"] for tag in calls
+                   if meta.get(f"{tag}.raised_with_init_params")), None)
+    if raised:
+        v.notes.append(f"• init_params_autograd raised {raised} on what your init_params returned; it was judged on "
+                       "parameters of the contract instead (what init_params gets wrong is counted on init_params)")
     return v
 
 
@@ -232,9 +244,14 @@ def judge_init_model(arrays_in, params, out, meta):
     expected_loss = float(F.cross_entropy(logits_in.double(), Y.argmax(1)))
     got = [as_scalar(value(out, f"loss_{tag}")) for tag in ("indices", "onehot")]
     loss_ok = any(g is not None and abs(g - expected_loss) < 1e-5 * max(1, expected_loss) for g in got)
+    N = logits_in.shape[0]
+    summed = any(g is not None and abs(g - N * expected_loss) < 1e-5 * max(1, N * expected_loss) for g in got)
     if not v.add("cross-entropy on logits", loss_ok,
-                 f"the loss ({meta.get('loss_type')}) does not give the mean cross-entropy of logits"):
-        v.diagnose("nn_wrong_loss")
+                 f"the loss ({meta.get('loss_type')}) does not give the mean cross-entropy of logits"
+                 + (f": it gives {N} times it for a batch of {N}, the sum over the batch" if summed else "")
+                 + (": it is a class, not a loss object" if meta.get("loss_type") == "type" else "")):
+        v.diagnose("nn_loss_summed" if summed else "nn_loss_class" if meta.get("loss_type") == "type"
+                   else "nn_wrong_loss")
     return v
 
 
@@ -321,17 +338,24 @@ def judge_sgd_nn(arrays_in, params, out, meta):
 
 # --- init_model_optim -------------------------------------------------------------------------
 
+OPTIM_STEPS = (1, 2, 3)
+
+
 def init_model_optim_inputs(seed):
+    """Three steps' gradients, and large float64 weights to start from (probes.probe_init_model_optim)."""
     g = torch.Generator().manual_seed(seed)
-    arrays = {f"grad{step}_{i}": torch.randn(*shape, generator=g).numpy()
-              for step in (1, 2) for i, shape in enumerate(NN_SHAPES.values())}
+    arrays = {f"grad{step}_{i}": torch.randn(*shape, generator=g, dtype=torch.float64).numpy()
+              for step in OPTIM_STEPS for i, shape in enumerate(NN_SHAPES.values())}
+    arrays.update({f"start_{i}": 30 * torch.randn(*shape, generator=g, dtype=torch.float64).numpy()
+                   for i, shape in enumerate(NN_SHAPES.values())})
     arrays["eta"] = np.array(0.0123)
     return arrays, {"sizes": [3, 5, 4]}
 
 
 def _optimizer_step(out, step, eta):
     """(exact, moved): whether the step gave every recorded parameter p - eta * grad, and whether it
-    moved them all."""
+    moved them all. In float64 (the probe's steps) to 1e-9: plain SGD is exact to ~1e-16 there, and
+    a weight decay of 1e-4 is off by eta * 1e-4 = 1.2e-6; to 1e-5 in float32."""
     exact = moved = True
     found = False
     for i in range(10):
@@ -342,7 +366,8 @@ def _optimizer_step(out, step, eta):
         found = True
         if after is None or grad is None or after.shape != before.shape or grad.shape != before.shape:
             return False, False
-        exact &= close(after, before.astype(np.float64) - eta * grad.astype(np.float64), 1e-5)
+        tol = 1e-9 if after.dtype == np.float64 and before.dtype == np.float64 else 1e-5
+        exact &= close(after, before.astype(np.float64) - eta * grad.astype(np.float64), tol)
         moved &= not np.array_equal(after, before)
     return exact and found, moved and found
 
@@ -352,8 +377,9 @@ INIT_MODEL_OPTIM_RUBRIC = Rubric({"returns a model and an optimizer": 1, "steps 
 
 
 def judge_init_model_optim(arrays_in, params, out, meta):
-    """The optimizer is judged by what its steps do to the model's parameters (two steps: momentum
-    shows in the second); its type and settings only word the diagnosis."""
+    """The optimizer is judged by what its steps do to the model's parameters (three steps in
+    float64 from large weights: momentum shows in the second, a weight decay in every one); its type
+    and settings only word the diagnosis."""
     v = Verdict(INIT_MODEL_OPTIM_RUBRIC)
     eta = float(arrays_in["eta"])
     if not v.add("returns a model and an optimizer", meta.get("is_module") and meta.get("is_optimizer"),
@@ -362,16 +388,18 @@ def judge_init_model_optim(arrays_in, params, out, meta):
         v.stop()
         return v
     exact1, moved1 = _optimizer_step(out, 1, eta)
-    exact2, _ = _optimizer_step(out, 2, eta)
+    exact2 = all(_optimizer_step(out, step, eta)[0] for step in OPTIM_STEPS[1:])
     if not v.add("steps the model's parameters", moved1, "optim.step() does not move the model's parameters: "
                  "the optimizer must hold exactly model.parameters()"):
         v.diagnose("optim_wrong_parameters")
     lrs = [x for x in meta.get("lr", []) if isinstance(x, (int, float))]
+    settings = "".join(f", {name} {values}" for name in ("momentum", "weight_decay")
+                       if any((values := [x for x in meta.get(name, []) if isinstance(x, (int, float))])))
     if not v.add("plain SGD with lr = eta", exact1 and exact2,
                  f"each step of optim must be p - eta * p.grad with eta = {eta} (plain SGD, lr = eta); it is "
-                 f"{safe_name(meta.get('optim_type'))} with lr {lrs}"
+                 f"{safe_name(meta.get('optim_type'))} with lr {lrs}{settings}"
                  + ("" if exact1 or not moved1 else "; its first step is not p - eta * p.grad")
-                 + ("" if exact2 or not exact1 else "; its second step is not p - eta * p.grad (momentum?)")) and moved1:
+                 + ("" if exact2 or not exact1 else "; a later step is not p - eta * p.grad (momentum?)")) and moved1:
         if not exact1 and any(abs(lr - eta) > 1e-12 for lr in lrs):
             v.diagnose("optim_ignores_eta")
         else:

@@ -3,7 +3,7 @@ hidden checks (autograder.checks), a mistake charged on its own question once.""
 import signal
 
 from .. import checks
-from ..mistakes import CATALOGUE, graded_feedback
+from ..mistakes import CATALOGUE, graded_feedback, mistakes_of_error
 from ..results import QuestionResult, State, Status
 from ..text import safe_text
 from .inputs import grading_inputs
@@ -38,6 +38,45 @@ def charge_once(verdicts):
             home = CATALOGUE[mistake].question
             if home != qid and home in verdicts and mistake in verdicts[home].mistakes:
                 verdict.forgive(mistake, home)
+    # A check that failed on what the function got from another one it called (init_params_autograd
+    # calling init_params), when that one fails the same check: charged there, catalogued mistake or not.
+    for qid, verdict in verdicts.items():
+        for check in verdict.all_checks():
+            home = check.upstream
+            if not check.passed and home != qid and home in verdicts and any(
+                    c.name == check.name and not c.passed for c in verdicts[home].all_checks()):
+                verdict.forgive_check(check.name, home)
+
+
+# The trainings the grader runs with the student's functions, and the diagnoses that blame the
+# hyper-parameters: when a function the training uses fails its own question, that is the likely cause.
+TRAINED_WITH = {"mnist_accuracy": ("init_model", "init_model_optim", "loss_accuracy_nn")}
+HYPER_PARAMETER_MISTAKES = ("mnist_diverged", "mnist_underfit")
+
+
+def _failing_note(failing):
+    one = len(failing) == 1
+    return (f"• {' and '.join(failing)} {'fails its' if one else 'fail their'} check: fix {'that' if one else 'them'} "
+            f"first (the training uses {'it' if one else 'them'}: the likely cause, rather than the hyper-parameters)")
+
+
+def _failing(functions, verdicts):
+    return [f for f in functions if f in verdicts and any(not c.passed for c in verdicts[f].all_checks())]
+
+
+def blame_the_functions(verdicts, results):
+    """A training that failed (or raised) while a function it uses fails its own checks: the feedback
+    names that function, not the hyper-parameters."""
+    for qid, functions in TRAINED_WITH.items():
+        verdict, failing = verdicts.get(qid), _failing(functions, verdicts)
+        if not failing:
+            continue
+        if verdict is None and qid in results and results[qid].state == State.RAISED.value:
+            results[qid].output += "\n" + _failing_note(failing)
+        if verdict is None or not set(verdict.mistakes) & set(HYPER_PARAMETER_MISTAKES):
+            continue
+        verdict.mistakes = [m for m in verdict.mistakes if m not in HYPER_PARAMETER_MISTAKES]
+        verdict.notes.insert(0, _failing_note(failing))
 
 
 def not_derived_trains_nothing(verdicts):
@@ -127,8 +166,11 @@ def judge_all(run_result, context=None):
             missing = status == "missing"
             text = (f"✗ {meta.get('error', 'missing')}" if missing
                     else f"✗ calling {q.id} raised {meta.get('error', 'an error')}")
-            results[q.id] = QuestionResult(q.id, 0.0, max_score, safe_text(text),
-                                           (State.MISSING if missing else State.RAISED).value)
+            # an error that is the symptom of a catalogued mistake: named, as a judged question's is
+            named = [] if missing else mistakes_of_error(q.id, meta.get("error", ""))
+            results[q.id] = QuestionResult(q.id, 0.0, max_score, "\n".join(
+                [safe_text(graded_feedback(m)) for m in named] + [safe_text(text)]),
+                (State.MISSING if missing else State.RAISED).value, named)
             continue
         q_arrays, params = per_question[q.id]
         try:
@@ -140,11 +182,13 @@ def judge_all(run_result, context=None):
         verdicts[q.id] = verdict
     charge_once(verdicts)
     not_derived_trains_nothing(verdicts)
+    blame_the_functions(verdicts, results)
     for qid, verdict in verdicts.items():
         q, max_score = checks.BY_ID[qid], checks.points(qid)
         score = round(max_score * verdict.fraction, 2)
         lines = _feedback(verdict)
-        if score == max_score and all(c.passed for c in verdict.all_checks()) and not verdict.mistakes:
+        clean = all(c.passed and not c.counted_on for c in verdict.all_checks()) and not verdict.mistakes
+        if score == max_score and clean:
             lines = ["✓ all hidden tests passed"] + verdict.notes
         results[q.id] = QuestionResult(q.id, score, max_score, "\n".join(lines), verdict.state, list(verdict.mistakes),
                                        verdict.figures, verdict.explain(max_score))

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from .autograd_guard import AutogradNotAllowed, autograd_refusal, autograd_refused, unguarded_routes
-from .catalogue import CATALOGUE, likely_mistake
+from .catalogue import CATALOGUE, likely_mistake, mistakes_of_error
 from .library_guard import LibraryBackpropNotAllowed, library_backprop_refused
 from .grading import parameters
 
@@ -110,7 +110,7 @@ def _call(function, name, args, what=None):
         refused = autograd_refusal(e, name)
         if refused is not None:
             raise refused from None
-        fail(f"{what or name + '(...)'} raised {_describe_error(e)}")
+        fail(f"{what or name + '(...)'} raised {_describe_error(e)}", *mistakes_of_error(name, e))
 
 
 def _kind(value):
@@ -222,7 +222,7 @@ def _sizes_text(N=None, nx=None, nh=None, ny=None):
 # --- Part 1: init_params ------------------------------------------------------------------------
 
 def _check_params_dict(P, nx, nh, ny, call):
-    """P is a dict of tensors Wh (nh, nx), bh (1, nh), Wy (ny, nh), by (1, ny)."""
+    """P is a dict of float32 tensors Wh (nh, nx), bh (1, nh), Wy (ny, nh), by (1, ny)."""
     if not isinstance(P, dict):
         fail(f"{call} returned {_kind(P)}, not a dict of Wh, bh, Wy, by")
     missing = [k for k in PARAMS if k not in P]
@@ -232,12 +232,16 @@ def _check_params_dict(P, nx, nh, ny, call):
     expected = {"Wh": (nh, nx), "bh": (1, nh), "Wy": (ny, nh), "by": (1, ny)}
     for name, shape in expected.items():
         if not isinstance(P[name], torch.Tensor):
-            fail(f"{name} of {call} is {_kind(P[name])}, not a torch.Tensor")
+            fail(f"{name} of {call} is {_kind(P[name])}, not a torch.Tensor",
+                 *(["params_not_tensors"] if isinstance(P[name], np.ndarray) else []))
         got = tuple(P[name].shape)
         if got != shape:
             layout = name in ("Wh", "Wy") and got == shape[::-1]
             fail(f"{name} of {call} has shape {got}, expected {shape} (a weight is (out, in), a bias a row "
                  "(1, out))", *(["params_in_out_layout"] if layout else []))
+        if P[name].dtype != torch.float32:
+            fail(f"{name} of {call} is {_kind(P[name])}: the parameters are float32 tensors (the dtype of every "
+                 "tensor of the TP, torch's default)", *(["params_float64"] if P[name].dtype == torch.float64 else []))
 
 
 def _check_law(P, call):
@@ -277,7 +281,7 @@ def _draw_both(init, name, g):
 def check_init_params(init_params):
     g = _generator()
     (nx, nh, ny), _, call, P_big, big_call = _draw_both(init_params, "init_params", g)
-    return [f"✓ {call} returns Wh {(nh, nx)}, bh {(1, nh)}, Wy {(ny, nh)}, by {(1, ny)} (sizes drawn at random)",
+    return [f"✓ {call} returns float32 tensors Wh {(nh, nx)}, bh {(1, nh)}, Wy {(ny, nh)}, by {(1, ny)} (sizes drawn at random)",
             _check_law(P_big, big_call)]
 
 
@@ -396,6 +400,8 @@ def _batch_with_some_rows_right(g, N, ny, dtype):
         Y = _one_hot(g, N, ny, dtype)
         logits = torch.randn(N, ny, generator=g, dtype=dtype) + 1.5 * Y
         logits[0] = logits[0] - 4 * Y[0]
+        if ny > 2:  # a row right with a true-class probability below 1/2: the argmax decides, not 1/2
+            logits[1] = 0.6 + 0.4 * Y[1]
         Yhat = torch.softmax(logits, dim=1)
         right = int((Yhat.argmax(1) == Y.argmax(1)).sum())
         if 0 < right < N and float((Yhat * Y).sum(1).min()) > 1e-3:
@@ -414,6 +420,11 @@ def check_loss_accuracy(loss_accuracy):
                        "loss_accuracy", "L", "acc")
         expected = float(-torch.log((Yhat.double() * Y.double()).sum(1)).mean())
         value = _scalar(L)
+        swapped = _scalar(acc)
+        if (value is not None and swapped is not None and abs(value - right / N) < 1e-6
+                and abs(swapped - expected) <= 1e-5 * max(1.0, abs(expected)) and abs(expected - right / N) > 1e-3):
+            fail(f"loss_accuracy ({label}) returned ({value:.4g}, {swapped:.4g}): the accuracy, then the loss; the "
+                 "contract is (L, acc)", "loss_accuracy_swapped")
         if value is None or not math.isfinite(value):
             fail(f"L ({label}) is {_kind(L)}, expected a 0-dim tensor, the mean cross-entropy")
         if abs(value - expected) > 1e-5 * max(1.0, abs(expected)):
@@ -429,6 +440,9 @@ def check_loss_accuracy(loss_accuracy):
         if accuracy is None or abs(accuracy - right / N) > 1e-6:
             mistakes = [] if accuracy is None else [m for factor, m in ((100, "accuracy_percent"), (N, "accuracy_count"))
                                                     if abs(accuracy - factor * right / N) < 1e-4]
+            above_half = float(((Yhat * Y).sum(1) > 0.5).double().mean())
+            if accuracy is not None and not mistakes and abs(accuracy - above_half) < 1e-6:
+                mistakes = ["accuracy_threshold"]
             fail(f"acc ({label}) is {accuracy if accuracy is not None else _kind(acc)}; {right} of the {N} rows "
                  f"have the argmax of Yhat on the true class, so the accuracy is {right / N:.4g}", *mistakes)
         lines.append(f"✓ loss_accuracy on {label}: L = {value:.4f}, the mean cross-entropy; acc = {accuracy:.4g} "
@@ -492,6 +506,8 @@ def _alternatives(intermediates, X, N):
         alternatives["missing_tanh_derivative"] = {"Wh": d_h.T @ X, "bh": d_h.sum(0, keepdim=True)}
         wrong = d_h * (1 - htilde ** 2)
         alternatives["tanh_derivative_of_htilde"] = {"Wh": wrong.T @ X, "bh": wrong.sum(0, keepdim=True)}
+        twice = d_h * (1 - torch.tanh(h) ** 2)
+        alternatives["tanh_applied_twice"] = {"Wh": twice.T @ X, "bh": twice.sum(0, keepdim=True)}
     if {"htilde", "h"} <= set(intermediates):
         h, _ = intermediates["h"]
         _, d_htilde = intermediates["htilde"]
@@ -955,9 +971,10 @@ def _check_cross_entropy(loss, g, call):
         except Exception:  # noqa: BLE001 - a loss that takes only one of the two target forms
             values.append(None)
     if not any(v is not None and abs(v - expected) < 1e-5 * max(1.0, expected) for v in values):
+        summed = any(v is not None and abs(v - N * expected) < 1e-5 * max(1.0, N * expected) for v in values)
         fail(f"the loss of {call} ({type(loss).__name__}) does not give the mean cross-entropy of logits "
-             f"({expected:.4f} for a batch where it gives {next((v for v in values if v is not None), float('nan')):.4f})",
-             "nn_wrong_loss")
+             f"({expected:.4f} for a batch of {N} where it gives {next((v for v in values if v is not None), float('nan')):.4f})",
+             "nn_loss_summed" if summed else "nn_wrong_loss")
 
 
 @public_check
@@ -967,6 +984,8 @@ def check_init_model(init_model):
     call = f"init_model({nx}, {nh}, {ny})"
     model, loss = _pair(_call(init_model, "init_model", (nx, nh, ny), call), "init_model", "model", "loss")
     _check_model_computes(model, nx, nh, ny, g, call)
+    if isinstance(loss, type):
+        fail(f"the loss of {call} is the class {loss.__name__}, not a loss object", "nn_loss_class")
     if not callable(loss):
         fail(f"the loss of {call} is {_kind(loss)}, not callable")
     _check_cross_entropy(loss, g, call)
@@ -1055,7 +1074,15 @@ def check_init_model_optim(init_model_optim):
     if not parameters:
         fail(f"the model of {call} has no parameters")
     lrs = [g_.get("lr") for g_ in optim.param_groups]
-    for step in (1, 2):
+    settings = "".join(f", {name} {values}" for name in ("momentum", "weight_decay")
+                       if any(values := [g_.get(name) for g_ in optim.param_groups]))
+    # In float64 from large weights, to 1e-9: plain SGD is exact there to ~1e-16, and any setting that
+    # changes the step (momentum, weight decay, even 1e-4) shows, at every run of the check.
+    model.double()
+    with torch.no_grad():
+        for p in parameters:
+            p.copy_(30 * torch.randn(p.shape, generator=g, dtype=p.dtype))
+    for step in (1, 2, 3):
         before = [p.detach().clone() for p in parameters]
         G = [torch.randn(p.shape, generator=g, dtype=p.dtype) for p in parameters]
         optim.zero_grad()
@@ -1065,13 +1092,13 @@ def check_init_model_optim(init_model_optim):
         if step == 1 and all(torch.equal(a, b) for a, b in zip(after, before)):
             fail("optim.step() does not move the model's parameters: the optimizer must hold exactly "
                  "model.parameters()", "optim_wrong_parameters")
-        if not all(is_step(a, b, grad, eta, 1e-5) for a, b, grad in zip(after, before, G)):
+        if not all(is_step(a, b, grad, eta, 1e-9) for a, b, grad in zip(after, before, G)):
             ignores = step == 1 and any(isinstance(lr, (int, float)) and abs(lr - eta) > 1e-12 for lr in lrs)
-            fail(f"{'the first' if step == 1 else 'the second'} step of optim is not p - eta * p.grad with "
-                 f"eta = {eta} (plain SGD, lr = eta); it is {type(optim).__name__} with lr {lrs}"
-                 + ("" if step == 1 else " (momentum?)"), "optim_ignores_eta" if ignores else "optim_not_sgd")
+            fail(f"step {step} of optim is not p - eta * p.grad with eta = {eta} (plain SGD, lr = eta); it is "
+                 f"{type(optim).__name__} with lr {lrs}{settings}" + ("" if step == 1 else " (momentum?)"),
+                 "optim_ignores_eta" if ignores else "optim_not_sgd")
     return [f"✓ {call}: a torch.nn.Module and an optimizer whose steps are p - eta * p.grad on the model's "
-            f"parameters (two steps in a row: plain SGD, lr = {eta})"]
+            f"parameters (three steps in a row, in float64 from large weights: plain SGD, lr = {eta})"]
 
 
 # --- Part 5: MNIST ------------------------------------------------------------------------------
@@ -1159,8 +1186,32 @@ def _moved(model, initial):
     return any(not torch.equal(p.detach(), q) for p, q in zip(model.parameters(), initial))
 
 
+def _mnist_prerequisites(init_model_optim, loss_accuracy_nn):
+    """The MNIST training uses init_model_optim's model and loss (init_model's) and loss_accuracy_nn:
+    they must pass their checks first, or a failed training would be blamed on MNIST_HPARAMS."""
+    g = _generator()
+
+    def model_and_loss():
+        nx, nh, ny = _sizes(g, 3, 2, 9)
+        call = f"init_model_optim({nx}, {nh}, {ny}, 0.1)"
+        model, loss, _ = _call(init_model_optim, "init_model_optim", (nx, nh, ny, 0.1), call)
+        _check_model_computes(model, nx, nh, ny, g, call)
+        if isinstance(loss, type):
+            fail(f"the loss of {call} is the class {loss.__name__}, not a loss object", "nn_loss_class")
+        _check_cross_entropy(loss, g, call)
+    for name, check in (("init_model_optim", lambda: check_init_model_optim(init_model_optim, quiet=True)),
+                        ("init_model", model_and_loss),
+                        ("loss_accuracy_nn", lambda: check_loss_accuracy_nn(loss_accuracy_nn, quiet=True))):
+        try:
+            check()
+        except PublicCheckFailed as e:
+            fail(f"{name} fails its check: fix that first, the MNIST training uses it ({e.problem.splitlines()[0]})",
+                 *e.mistakes)
+
+
 @public_check
 def check_mnist_accuracy(init_model_optim, loss_accuracy_nn, MNIST_HPARAMS, mnist=None, seconds=MNIST_CHECK_SECONDS):
+    _mnist_prerequisites(init_model_optim, loss_accuracy_nn)
     hp, estimate = valid_mnist_hparams(MNIST_HPARAMS)
     if not all(hasattr(mnist, a) for a in ("Xtrain", "Ytrain", "Xtest", "Ytest")):
         from .mnist import MNISTData
@@ -1213,6 +1264,42 @@ def _final_estimator(clf):
     return clf
 
 
+GRADED_KERNELS = ("linear", "rbf", "poly", "sigmoid")
+GRADED_STEPS = ("StandardScaler", "MinMaxScaler", "MaxAbsScaler", "RobustScaler", "PolynomialFeatures")
+
+
+def _ungradable(clf):
+    """(problem, mistakes) when the grader cannot compute the classifier's predictions itself (it
+    evaluates SVC or NuSVC with a named kernel, or a linear model, after scalers or PolynomialFeatures
+    in a Pipeline, or a search's best estimator: autograder/checks/accuracy.py); else ("", [])."""
+    before = []
+    for _ in range(10):
+        if hasattr(clf, "best_estimator_"):
+            clf = clf.best_estimator_
+        elif hasattr(clf, "steps") and isinstance(clf.steps, list) and clf.steps:
+            inner = [step for _, step in clf.steps if step not in (None, "passthrough")]
+            before += inner[:-1]
+            clf = inner[-1]
+        else:
+            break
+    others = [type(step).__name__ for step in before if type(step).__name__ not in GRADED_STEPS]
+    if others:
+        return (f"the classifier fit_svm returned has a {others[0]} before its estimator: the grader computes the "
+                f"predictions itself and evaluates only {', '.join(GRADED_STEPS)} there", [])
+    if type(clf).__name__ in ("SVC", "NuSVC"):
+        if not isinstance(clf.kernel, str):
+            return ("the SVM fit_svm returned has a kernel function of its own (a callable): the grader computes "
+                    "the predictions itself from the SVM's numbers and cannot run it; use a named kernel ("
+                    + ", ".join(GRADED_KERNELS) + ")", ["svm_callable_kernel"])
+        if clf.kernel not in GRADED_KERNELS:
+            return (f"the SVM fit_svm returned has the kernel {clf.kernel!r}: the grader evaluates the named kernels "
+                    + ", ".join(GRADED_KERNELS), [])
+    elif not (hasattr(clf, "coef_") and hasattr(clf, "intercept_")):
+        return (f"fit_svm returned a {type(clf).__name__}: the grader computes the predictions itself, and evaluates "
+                "SVC or NuSVC with a named kernel, or a linear model", [])
+    return "", []
+
+
 @public_check
 def check_fit_svm(fit_svm):
     from .circles import draw_circles
@@ -1222,6 +1309,9 @@ def check_fit_svm(fit_svm):
     clf = _call(fit_svm, "fit_svm", (X.copy(), y.copy()), "fit_svm(X, y) on the notebook's training set")
     if not callable(getattr(clf, "predict", None)):
         fail(f"fit_svm returned {_kind(clf)}: it must return a fitted scikit-learn classifier")
+    problem, mistakes = _ungradable(clf)
+    if problem:
+        fail(problem, *mistakes)
     hp, thresholds = parameters()["circles"], parameters()["thresholds"]["fit_svm"]
     X_fresh, y_fresh = draw_circles(hp["test_points"] // 2, secrets.randbits(62))
     try:
