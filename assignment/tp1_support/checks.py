@@ -25,6 +25,7 @@ import torch
 
 from .autograd_guard import AutogradNotAllowed, autograd_refusal, autograd_refused, unguarded_routes
 from .catalogue import CATALOGUE, likely_mistake, mistakes_of_error
+from .library_guard import LibraryBackpropNotAllowed, library_backprop_refused
 from .grading import parameters
 
 PARAMS = ("Wh", "bh", "Wy", "by")
@@ -103,7 +104,7 @@ def _call(function, name, args, what=None):
         fail(f"{name} is a {type(function).__name__}, not a function")
     try:
         return function(*args)
-    except PublicCheckFailed:
+    except (PublicCheckFailed, LibraryBackpropNotAllowed):
         raise
     except Exception as e:  # noqa: BLE001 - the student's code raised: say what, where
         refused = autograd_refusal(e, name)
@@ -543,10 +544,12 @@ def _diagnose_gradient(name, got, want, N, tol, alternatives):
 
 def _students_gradients(backward, P, outputs, Y, label):
     try:
-        with autograd_refused("backward"):
+        with autograd_refused("backward"), library_backprop_refused("backward"):
             grads = _call(backward, "backward", (P, outputs, Y), f"backward(params, outputs, Y) ({label})")
     except AutogradNotAllowed as e:
         fail(f"backward does not compute the gradients by hand: {e}", "backward_uses_autograd")
+    except LibraryBackpropNotAllowed as e:
+        fail(f"backward does not compute the gradients by hand: {e}", "backward_not_derived")
     if not isinstance(grads, dict):
         fail(f"backward ({label}) returned {_kind(grads)}, not a dict of gradients Wh, bh, Wy, by")
     missing = [k for k in PARAMS if k not in grads]
@@ -723,11 +726,17 @@ def train_part1_like_the_grader(forward, backward, sgd, X, Y, generator, hparams
             X_batch, Y_batch = X_epoch[start:start + batch_size], Y_epoch[start:start + batch_size]
             try:
                 _, outputs = forward(P, X_batch)
-                new = sgd(P, backward(P, outputs, Y_batch), eta)
+                with library_backprop_refused("backward"):  # as the grader trains them
+                    grads = backward(P, outputs, Y_batch)
+                new = sgd(P, grads, eta)
             except Exception:  # noqa: BLE001 - the same step again, call by call, to say which failed and how
                 where = f" (epoch {epoch + 1})"
                 _, outputs = _pair(_call(forward, "forward", (P, X_batch), "forward" + where), "forward", "Yhat", "outputs")
-                grads = _call(backward, "backward", (P, outputs, Y_batch), "backward" + where)
+                try:
+                    with library_backprop_refused("backward"):
+                        grads = _call(backward, "backward", (P, outputs, Y_batch), "backward" + where)
+                except LibraryBackpropNotAllowed as e:
+                    fail(f"backward{where}: {e}", "backward_not_derived")
                 new = _call(sgd, "sgd", (P, grads, eta), "sgd" + where)
             P = P if new is None else new
         if not isinstance(P, dict) or any(not isinstance(P.get(k), torch.Tensor) for k in PARAMS):
