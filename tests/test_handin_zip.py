@@ -38,9 +38,11 @@ def test_after_save_as_the_student_is_asked_which_notebook_instead_of_handing_in
     assert made.name.startswith("tp1_ab_Dupont_")
 
 
-@pytest.mark.parametrize("age, says", [(600, "10 minutes ago"), (5 * 3600, "5 hours ago"),
-                                       (time.time(), f"{time.time() / 86400:.0f} days ago")])
+@pytest.mark.parametrize("age, says", [(600, "10 minutes ago"), (5 * 3600, "5 hours ago"), ("1970", "days ago")],
+                         ids=["minutes", "hours", "1970"])
 def test_an_old_save_is_told_in_plain_words(tmp_path, capsys, age, says):
+    if age == "1970":  # a file unpacked from an archive without dates
+        age, says = time.time(), f"{time.time() / 86400:.0f} days ago"
     path = _notebook(tmp_path / "tp1_ab.ipynb", age)
     make_handin_zip(path, folder=tmp_path)
     printed = capsys.readouterr().out

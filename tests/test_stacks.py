@@ -212,7 +212,9 @@ def test_an_underfitting_mnist_choice_is_named_by_the_graders_feedback():
         "training loss stays high: the network does not fit even its training digits. Too few hidden units, too "
         "small a learning rate or too few epochs: the kit's reference choice (nh = 100, eta = 0.1, batches of 32, "
         "15 epochs) fits them in about 1 s of CPU.")
-    assert not any("optimizer" in note for note in verdict.notes)
+    # no optimizer bug suggested: the grader steps the weights itself and says the optimizer is judged elsewhere
+    assert not any("optimizer" in note.replace("your optimizer is judged on init_model_optim", "")
+                   for note in verdict.notes)
 
 
 def test_a_wrong_gradient_shape_is_named_without_inf():
