@@ -2,6 +2,8 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 for path in (ROOT, ROOT / "solutions", ROOT / "benchmarks", ROOT / "datasets"):
     if str(path) not in sys.path:
@@ -14,6 +16,9 @@ for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
 import torch  # noqa: E402
 
 torch.set_num_threads(1)
+
+# The checks of tests/hostile_harness.py are asserts: pytest explains them as it does a test's own.
+pytest.register_assert_rewrite("hostile_harness")
 
 # The modules that grade a corpus or run a notebook (measured, longest first). `make test` runs two
 # test processes with `--dist loadfile --no-loadscope-reorder`: each module runs on one process as a
