@@ -113,3 +113,29 @@ def test_dataclass_fields_from_a_literal_annotations_dict_never_run():
     namespace, notes, status = runner.make_definitions(
         [{"source": s.source, "cell": s.cell} for s in program.statements], 30)
     assert status == "ok" and "Shape" in namespace and not getattr(sys, "RAN", False)
+
+
+@pytest.mark.parametrize("code, found", [
+    ("    import runpy\n    mlp = runpy.run_path(SK_FILE)\n", "backward: import runpy (a library's code)"),
+    ("    from runpy import run_path as rp\n    mlp = rp(SK_FILE)\n", "backward: import runpy (a library's code)"),
+    ("    import importlib.util\n    spec = importlib.util.spec_from_file_location('m', SK_FILE)\n",
+     "backward: .spec_from_file_location (a library's code)"),
+    ("    import sys\n    sys.meta_path.pop(0)\n", "backward: .meta_path (a library's code)"),
+    ("    from sklearn.neural_network import MLPClassifier\n    clf = MLPClassifier()\n",
+     "backward: import sklearn.neural_network (a library's code)"),
+])
+def test_the_source_names_the_ways_around_the_library_guard(code, found):
+    """runpy runs a module's file with exec: no loader the library guard patches ever sees it."""
+    nb = edited(function="backward", replace=[(BODY, BODY + code)], helper="SK_FILE = 'mlp.py'\n")
+    uses = autograd_uses(program_of(nb))
+    assert found in uses, uses
+
+
+def test_a_backward_that_loads_a_library_behind_the_guard_scores_nothing_and_is_named():
+    from autograder.checks import part1
+
+    verdict = part1.judge_backward({}, {"cases": {}}, {}, {}, autograd_uses=["backward: runpy (a library's code)"])
+    assert verdict.fraction == 0.0 and verdict.mistakes == ["backward_not_derived"]
+    assert [c.message for c in verdict.all_checks() if not c.passed][0] == (
+        "backward does not compute the gradients by hand: its code loads a library's code where the grader's "
+        "guard cannot watch it (backward: runpy)")

@@ -190,6 +190,18 @@ def test_an_underfitting_mnist_choice_is_named_by_the_check():
         "even the training digits.")
 
 
+def test_a_slow_mnist_choice_the_check_cannot_finish_is_not_conclusive_rather_than_passed():
+    ns = namespace(nbformat.read(REFERENCE, as_version=4))
+    ns["MNIST_HPARAMS"] = {"nh": 100, "eta": 0.002, "batch_size": 32, "epochs": 15}  # right, but slow to learn
+    lines = public_check("mnist_accuracy", ns)
+    [line] = [line for line in lines if "updates" in line]
+    assert line.startswith("⚠ not conclusive: trained your init_model_optim and loss_accuracy_nn with MNIST_HPARAMS "
+                           "on the notebook's 4000 training digits, the first "), line
+    assert line.endswith("Below 0.88 so far: run the notebook's MNIST training (train_on_mnist) to see where the "
+                         "whole run ends"), line
+    assert not any(line.startswith("✓") and "updates" in line for line in lines)
+
+
 def test_an_underfitting_mnist_choice_is_named_by_the_graders_feedback():
     from autograder.checks import accuracy
     from autograder.config import Thresholds

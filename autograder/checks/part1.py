@@ -410,6 +410,14 @@ def judge_backward(arrays_in, params, out, meta, summed_credit=0.0, autograd_use
         v.diagnose("backward_not_derived")
         v.fail(list(BACKWARD_RUBRIC), f"backward does not compute the gradients by hand: {library[0]}")
         return v
+    loads = [use for use in autograd_uses if use.endswith("(a library's code)")]
+    if loads:
+        v.diagnose("backward_not_derived")
+        v.fail(list(BACKWARD_RUBRIC), "backward does not compute the gradients by hand: its code loads a library's "
+               "code where the grader's guard cannot watch it (" + ", ".join(u.replace(" (a library's code)", "")
+                                                                          for u in loads[:3]) + ")")
+        return v
+    autograd_uses = [use for use in autograd_uses if use not in loads]
     blocked = [case for case in params["cases"] if meta.get(f"{case}.autograd_blocked")]
     if blocked or autograd_uses:
         v.diagnose("backward_uses_autograd")

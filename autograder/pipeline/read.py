@@ -688,6 +688,13 @@ AUTOGRAD_ATTRIBUTES = {"autograd", "functorch", "vjp", "jvp", "jacrev", "jacfwd"
                        "jit", "CompilationUnit"}
 AUTOGRAD_MODULES = ("torch.autograd", "torch.func", "functorch", "torch._functorch", "torch._C", "torch.jit")
 DYNAMIC_CODE = {"exec", "eval", "compile", "__import__"}  # code the source does not show
+# Code that loads a library's backpropagation where the library guard (tp1_support/library_guard.py)
+# cannot see it: running a module's file (runpy), the import machinery, the MLP modules themselves.
+LIBRARY_MODULES = ("runpy", "importlib", "sklearn.neural_network", "mlxtend.classifier")
+LIBRARY_ATTRIBUTES = {"meta_path", "path_hooks", "run_path", "run_module", "spec_from_file_location",
+                      "exec_module", "_backprop", "_forward_pass", "_compute_loss_grad", "_loss_grad_lbfgs",
+                      "MLPClassifier", "MLPRegressor", "MultiLayerPerceptron", "neural_network"}
+LIBRARY_MARK = "(a library's code)"
 # ... in a string of that code (TorchScript source); docstrings and other bare strings are not read
 AUTOGRAD_WORDS = ("autograd.grad", "autograd.backward", ".backward(", "run_backward", "_execution_engine")
 
@@ -695,10 +702,11 @@ AUTOGRAD_WORDS = ("autograd.grad", "autograd.backward", ".backward(", "run_backw
 def autograd_uses(program, function="backward"):
     """Where the notebook's `function`, and every definition of the notebook it refers to (functions,
     classes with all their methods, constants), uses autograd (torch.autograd, torch.func, functorch,
-    torch's C internals, TorchScript), runs code given as a string, or names autograd in a string:
+    torch's C internals, TorchScript), runs code given as a string, loads a library's code where the
+    library guard cannot see it (runpy, the import machinery, the MLP modules), or names autograd in a string:
     sorted 'definition: what' strings. A static backing for the behavioural check, which calls
     backward where autograd cannot run."""
-    defs, imported = {}, set()
+    defs, imported, libraries = {}, set(), set()
     for tree in program.trees:
         if isinstance(tree, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             defs[tree.name] = tree
@@ -709,8 +717,14 @@ def autograd_uses(program, function="backward"):
                         defs[node.id] = tree
         elif isinstance(tree, ast.ImportFrom) and (tree.module or "").startswith(AUTOGRAD_MODULES):
             imported |= {alias.asname or alias.name for alias in tree.names}
+        elif isinstance(tree, ast.ImportFrom) and (tree.module or "").startswith(LIBRARY_MODULES):
+            libraries |= {alias.asname or alias.name for alias in tree.names}
         elif isinstance(tree, ast.Import):
             imported |= {alias.asname for alias in tree.names if alias.asname and alias.name.startswith(AUTOGRAD_MODULES)}
+            libraries |= {alias.asname or alias.name.split(".")[0] for alias in tree.names
+                          if alias.name.startswith(LIBRARY_MODULES) and (alias.asname or "." not in alias.name
+                                                                          or alias.name.split(".")[0] in ("runpy",
+                                                                                                          "importlib"))}
     found, seen, todo = set(), set(), [function]
     while todo:
         name = todo.pop()
@@ -722,8 +736,17 @@ def autograd_uses(program, function="backward"):
             if isinstance(node, ast.Attribute) and (node.attr in AUTOGRAD_ATTRIBUTES or node.attr == "func" and
                                                     isinstance(node.value, ast.Name) and node.value.id == "torch"):
                 found.add(f"{name}: .{node.attr}")
+            elif isinstance(node, ast.Attribute) and node.attr in LIBRARY_ATTRIBUTES:
+                found.add(f"{name}: .{node.attr} {LIBRARY_MARK}")
+            elif isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+                    module.startswith(LIBRARY_MODULES) for module in
+                    ([node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names])):
+                found.add(f"{name}: import {node.module if isinstance(node, ast.ImportFrom) else node.names[0].name} "
+                          f"{LIBRARY_MARK}")
             elif isinstance(node, ast.Name) and node.id in imported:
                 found.add(f"{name}: {node.id}")
+            elif isinstance(node, ast.Name) and node.id in libraries:
+                found.add(f"{name}: {node.id} {LIBRARY_MARK}")
             elif isinstance(node, ast.Name) and node.id in DYNAMIC_CODE:
                 found.add(f"{name}: {node.id}")
             elif isinstance(node, ast.Name):
