@@ -95,9 +95,9 @@ def test_a_kit_and_environment_under_tmp_grade_the_same(plain):
 BROKEN_WORKER = "raise ImportError('this worker is broken: a package is missing')\n"
 WRAPPER = """import sys
 from pathlib import Path
-from autograder.pipeline import sandbox
+from autograder.pipeline.sandbox import paths
 if sys.argv[1] == 'broken':
-    sandbox.UNTRUSTED = Path(sys.argv[2])
+    paths.UNTRUSTED = Path(sys.argv[2])
 from autograder.cli import main
 sys.exit(main(sys.argv[3:]))
 """
