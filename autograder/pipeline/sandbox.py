@@ -766,11 +766,11 @@ class Worker:
         limits = self.limits
         stderr_tail = (_regular_file(folder / "stderr.txt", 1 << 20) or b"")[-3000:].decode("utf-8", "replace")
         results = {}
-        for qid in ["_definitions", *self._qids]:
+        for qid in [config.CONTRACT.DEFINITIONS_RECORD, *self._qids]:
             record = _read_record(folder, qid, limits.file_bytes)
             if record is not None:
                 results[qid] = record
-        account_record = _read_record(folder, "_account", 1 << 20)
+        account_record = _read_record(folder, config.CONTRACT.ACCOUNT_RECORD, 1 << 20)
         account = {}
         if account_record is not None:
             for qid, entry in account_record[1].items():
@@ -779,7 +779,7 @@ class Worker:
                                     if isinstance(entry.get(k), (int, float, bool))}
                     if entry.get("skipped_for") in self._qids:
                         account[qid]["skipped_for"] = entry["skipped_for"]
-        definitions = results.get("_definitions", ({}, {}))[1]
+        definitions = results.get(config.CONTRACT.DEFINITIONS_RECORD, ({}, {}))[1]
         seconds = float(answer.get("seconds", 0.0))
         if answer.get("timed_out"):
             status, detail = "timeout", f"the notebook ran past the {limits.wall_seconds:.0f} s limit and was stopped"
@@ -787,7 +787,7 @@ class Worker:
             status, detail = "output", "the notebook wrote more files than its folder may hold"
         elif definitions.get("status") == "timeout":
             status, detail = "timeout", "making the notebook's definitions took too long"
-        elif "_definitions" not in results:
+        elif config.CONTRACT.DEFINITIONS_RECORD not in results:
             status, detail = "crashed", "the grading process ended before the definitions were made" + (
                 f" ({stderr_tail.strip().splitlines()[-1][:300]})" if stderr_tail.strip() else "")
         elif answer.get("status") != 0 and len(account) < len(self._qids):

@@ -18,10 +18,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 from tp1_support.autograd_guard import AutogradNotAllowed, autograd_refused
+from tp1_support.contract import MAX_SUPPORT_VECTORS, OUTPUT_NAMES, PARAM_NAMES, mnist_seconds
 from tp1_support.library_guard import LibraryBackpropNotAllowed, library_backprop_refused
 
-PARAM_NAMES = ("Wh", "bh", "Wy", "by")
-OUTPUT_NAMES = ("X", "htilde", "h", "ytilde", "yhat")
 MAX_RECORDED_PARAMETERS = 10
 
 
@@ -637,21 +636,12 @@ def probe_init_model_optim(ns, inputs, params, arrays, meta):
 
 # --- Part 5 -----------------------------------------------------------------------------------
 
-HPARAM_KEYS = ("nh", "eta", "batch_size", "epochs")
-
-
 def probe_mnist_hparams(ns, inputs, params, arrays, meta):
     hp = get(ns, "MNIST_HPARAMS")
     meta["type"] = type(hp).__name__
     if isinstance(hp, dict):
         meta["values"] = {str(k)[:40]: (float(v) if isinstance(v, numbers.Real) else repr(v)[:80])
                           for k, v in list(hp.items())[:20]}
-
-
-def mnist_seconds(n, nx, nh, batch_size, epochs, cost):
-    """The estimated CPU seconds of a training run (the grader measured `cost` on the reference)."""
-    steps = -(-n // max(1, batch_size))
-    return epochs * (n * nx * nh * cost["per_weight"] + steps * cost["per_step"])
 
 
 def _contract_parameters(model, nx, nh, ny):
@@ -727,7 +717,6 @@ def probe_mnist_accuracy(ns, inputs, params, arrays, meta):
 
 # --- Part 6 -----------------------------------------------------------------------------------
 
-MAX_SUPPORT_VECTORS = 5000
 SCALERS = {"StandardScaler": ("mean_", "scale_"), "MinMaxScaler": ("min_", "scale_"),
            "MaxAbsScaler": (None, "scale_"), "RobustScaler": ("center_", "scale_")}
 
