@@ -711,7 +711,7 @@ def accuracy_of(P, X, labels):
 
 
 def train_part1_like_the_grader(forward, backward, sgd, X, Y, generator, hparams):
-    """One training run of the grader's loop (autograder/untrusted/probes.py): from initial parameters
+    """One training run of the grader's loop (autograder/untrusted/probes/part1.py): from initial parameters
     of the notebook's law (weights N(0, init_std^2), biases zero), `epochs` epochs of mini-batches in a
     new random order each epoch, P = sgd(P, backward(P, outputs, Y_batch), eta). Returns P."""
     n, nx, nh, ny = X.shape[0], X.shape[1], int(hparams["nh"]), Y.shape[1]
