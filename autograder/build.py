@@ -66,23 +66,22 @@ def question_points():
 
 def grading_parameters():
     """What the public checks quote of the grader: the accuracy thresholds of points.toml, the grader's
-    Circles training (hyper-parameters, runs, when it stops) and its MNIST CPU budget. `make assign`
-    writes them to the release's tp1_support/data/grading.json."""
+    Circles training (hyper-parameters, runs, when it stops) and when its MNIST training underfits (its
+    CPU budget and cost model are the contract's, tp1_support/contract.py, in the release already).
+    `make assign` writes them to the release's tp1_support/data/grading.json."""
     from .checks import accuracy
-    from .config import load
+    from .config import ACCURACY_QUESTIONS, load
     from .data import hidden_circles
 
     thresholds = load().thresholds
     return {
         "thresholds": {q: {"full": thresholds[q].full, "half": thresholds[q].half}
-                       for q in ("circles_accuracy", "mnist_accuracy", "fit_svm")},
+                       for q in ACCURACY_QUESTIONS},
         "circles": {**accuracy.CIRCLES_HPARAMS, "runs": accuracy.CIRCLES_RUNS,
                     "enough_train_accuracy": accuracy.CIRCLES_ENOUGH_TRAIN_ACCURACY,
                     "hopeless_train_accuracy": accuracy.CIRCLES_HOPELESS_TRAIN_ACCURACY,
                     "init_std": accuracy.CIRCLES_INIT_STD, "test_points": int(len(hidden_circles(0)[1]))},
-        "mnist": {"cost": dict(accuracy.MNIST_COST), "max_seconds": accuracy.MNIST_MAX_SECONDS,
-                  "train_size": accuracy.MNIST_TRAIN_SIZE, "inputs": accuracy.MNIST_INPUTS,
-                  "underfit_loss": accuracy.MNIST_UNDERFIT_LOSS},
+        "mnist": {"underfit_loss": accuracy.MNIST_UNDERFIT_LOSS},
     }
 
 

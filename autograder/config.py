@@ -10,12 +10,12 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .data import support_module
+
 POINTS_FILE = Path(__file__).resolve().parent / "points.toml"
-QUESTION_IDS = (  # the gradebook's columns, in the TP's order (docs/contract.md)
-    "init_params", "forward", "loss_accuracy", "backward", "sgd", "circles_accuracy", "init_params_autograd",
-    "sgd_autograd", "init_model", "loss_accuracy_nn", "sgd_nn", "init_model_optim", "MNIST_HPARAMS",
-    "mnist_accuracy", "fit_svm")
-ACCURACY_QUESTIONS = ("circles_accuracy", "mnist_accuracy", "fit_svm")
+CONTRACT = support_module("contract")  # the TP's contract (tp1_support/contract.py), shared with the sandbox
+QUESTION_IDS = CONTRACT.QUESTION_IDS  # the gradebook's columns, in the TP's order (docs/contract.md)
+ACCURACY_QUESTIONS = CONTRACT.ACCURACY_QUESTIONS  # those with [thresholds]
 REPORT_QUESTIONS = tuple(f"Q{i}" for i in range(1, 18))
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")  # Gradescope's
 LATE_POLICIES = {  # [late] policy: what a late hand-in costs (autograder/late.py applies it)

@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure  # not pyplot: its global state is not safe across grading threads
 
-from . import checks
+from . import checks, config
 from .files import atomic_write
 from .mistakes import CATALOGUE
 from .pages import ENV
@@ -145,7 +145,7 @@ TO_THE_STUDENT = {
 
 
 def write_student_report(result, path):
-    parts = {q.id: q.part for q in checks.QUESTIONS}
+    parts = {q.id: q.part for q in config.CONTRACT.QUESTIONS}
     html = ENV.get_template("report.html.j2").render(
         r=result, parts=parts, figures=student_figures(result), catalogue=CATALOGUE,
         to_the_student=TO_THE_STUDENT.get(result.status, ""), who=person(result))

@@ -126,9 +126,10 @@ def public_line(question):
     if question.state != State.JUDGED:
         first = question.output.splitlines()[0].strip() if question.output else question.state
         return False, first.removeprefix("✗ ")[:600]
-    if question.id in ("circles_accuracy", "mnist_accuracy"):
+    kind = getattr(config.CONTRACT.BY_ID.get(question.id), "kind", "function")
+    if kind == "training":
         return True, "the grader trained your functions without error"
-    if question.id == "MNIST_HPARAMS":
+    if kind == "constant":
         return True, "found"
     return True, "found, and ran on the grader's inputs without error"
 

@@ -71,12 +71,12 @@ def main():
     cparams = dict(cparams, runs=1)
     ns = {"forward": ref.forward, "backward": ref.backward, "sgd": ref.sgd}
     with_check = cpu(lambda: probes.probe_circles_accuracy(ns, circles, cparams, {}, {}), 1)
-    saved = probes._check_step
-    probes._check_step = lambda before, G, P, eta: probes._snapshot(P)
+    saved = probes.part1._check_step
+    probes.part1._check_step = lambda before, G, P, eta: probes._snapshot(P)
     try:
         without = cpu(lambda: probes.probe_circles_accuracy(ns, circles, cparams, {}, {}), 1)
     finally:
-        probes._check_step = saved
+        probes.part1._check_step = saved
     print(f"Circles, one training run of the reference: {without:.2f} s CPU without the step check, "
           f"{with_check:.2f} s with it (budget {checks.BY_ID['circles_accuracy'].seconds:g} s for up to 3 runs)")
 

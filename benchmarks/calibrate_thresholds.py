@@ -1,7 +1,7 @@
 """Calibrate the accuracy thresholds of autograder/points.toml ([thresholds.*]).
 
 For circles_accuracy, mnist_accuracy and fit_svm, runs the grader's own training loop (the probes of
-autograder/untrusted/probes.py, called in this process on trusted code) on
+autograder/untrusted/probes/, called in this process on trusted code) on
 - the reference, over many seeds: each seed draws another hidden Circles test set and another
   initialisation and batch order, as a grading run with another seed would;
 - the catalogued mistakes that reach these questions (the mutants of tests/test_mutants.py, applied

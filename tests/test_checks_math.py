@@ -14,6 +14,8 @@ from autograder.checks import accuracy, part1
 from autograder.checks.common import describe_mismatch, grad_check, numerical_gradient, ratio, rel_error
 from autograder.untrusted import probes
 from strategies import problem_sizes, random_problem, seeds
+from tp1_support import checks as public_checks
+from tp1_support import contract
 
 pytestmark = pytest.mark.part1
 
@@ -234,9 +236,13 @@ def test_an_exception_in_one_case_costs_that_case_only():
 
 
 def test_the_mnist_budget_is_the_same_estimate_on_both_sides():
+    # one cost model, the contract's, on both sides of the sandbox's walls and in the public check
+    assert accuracy.mnist_seconds is contract.mnist_seconds and probes.mnist_seconds is contract.mnist_seconds
+    assert accuracy.MNIST_COST is contract.MNIST_COST and accuracy.MNIST_MAX_SECONDS == contract.MNIST_MAX_SECONDS
     for nh, batch_size, epochs in ((100, 32, 15), (3000, 128, 40), (10, 1, 100)):
         assert accuracy.mnist_seconds(4000, 784, nh, batch_size, epochs) == probes.mnist_seconds(
-            4000, 784, nh, batch_size, epochs, accuracy.MNIST_COST)
+            4000, 784, nh, batch_size, epochs, accuracy.MNIST_COST) == public_checks.mnist_seconds(
+            nh, batch_size, epochs)
     assert accuracy.mnist_seconds(4000, 784, **{k: ref.MNIST_HPARAMS[k] for k in ("nh", "batch_size", "epochs")}) < 2
     assert accuracy.mnist_seconds(4000, 784, 3000, 32, 40) > accuracy.MNIST_MAX_SECONDS
 

@@ -248,7 +248,8 @@ def test_the_zip_holds_the_engine_the_reference_and_the_support_package_and_inst
         assert zf.read("autograder/reference.py") == (ROOT / "autograder" / "reference.py").read_bytes()
     assert modes["setup.sh"] == modes["run_autograder"] == 0o755
     assert {"autograder/grade.py", "autograder/pipeline/sandbox/worker.py", "autograder/gradescope.py", "autograder/points.toml",
-            "autograder/checks/part1.py", "autograder/untrusted/probes.py", "assignment/tp1_support/__init__.py",
+            "autograder/checks/part1.py", "autograder/untrusted/probes/__init__.py",
+            "autograder/untrusted/probes/part1.py", "assignment/tp1_support/__init__.py",
             "assignment/tp1_support/data/circles.npz"} <= names
     assert not [n for n in names if n.startswith(("autograder/dist/", "solutions/", "tests/")) or "__pycache__" in n]
     with open(ROOT / "pyproject.toml", "rb") as f:

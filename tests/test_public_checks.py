@@ -28,6 +28,7 @@ from test_mutants import MUTANTS, mutated
 from test_variants import NOTEBOOKS, variant_notebook
 from tp1_support import checks
 from tp1_support.catalogue import likely_mistake
+from tp1_support.contract import TRUSTED_NAME, trusted_names
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,23 +40,9 @@ def mnist():
     return MNISTData()
 
 
-def trusted_names():
-    """What `__tp1_trusted__[...]` means in the grader's program (autograder/untrusted/runner.py)."""
-    import builtins
-    import dataclasses
-
-    names = {name: getattr(builtins, name) for name in ("dict", "list", "tuple", "set", "frozenset", "int", "float",
-                                                         "bool", "str", "range", "slice", "complex", "staticmethod",
-                                                         "classmethod", "property")}
-    names.update(wraps=functools.wraps, cache=functools.cache, lru_cache=functools.lru_cache,
-                 cached_property=functools.cached_property, dataclass=dataclasses.dataclass,
-                 no_grad=torch.no_grad, enable_grad=torch.enable_grad, inference_mode=torch.inference_mode)
-    return names
-
-
 def namespace(nb):
     """What the grader's program of the notebook defines (statements that fail are left out, as at grading)."""
-    ns = {"__name__": "__main__", "__tp1_trusted__": trusted_names()}
+    ns = {"__name__": "__main__", TRUSTED_NAME: trusted_names()}  # as the sandbox binds it
     for statement in program_of(nb).statements:
         try:
             exec(compile(statement.source, f"<cell {statement.cell}>", "exec"), ns)

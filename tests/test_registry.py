@@ -1,45 +1,120 @@
-"""The questions' registries agree: each place that lists the graded questions (the config, the
-hidden checks, the probes that run in the sandbox, points.toml, the master notebook, the public
-checks, the catalogue of mistakes, the assignment's graded names, the report's figures) names the
-same ids, in the orders the kit documents. A question added, renamed or dropped in one of them and
-not the others fails here, with the disagreement named; and the submission statuses the contract
-documents are the ones the grader writes.
+"""The questions' registries agree with the contract (tp1_support/contract.py, shared by the grader,
+the sandbox and the release): each place that lists the graded questions (the config, the hidden
+checks, the probes that run in the sandbox, points.toml, the master notebook, the public checks, the
+catalogue of mistakes, the assignment's graded names, the report's figures) names the contract's
+ids, in the orders the contract gives. A question added, renamed or dropped in one of them and not
+the others fails here, with the disagreement named; the grader, the probes and the public checks
+take the contract's names, caps, cost model, allowlist and record names rather than copies of them;
+and the submission statuses the contract documents are the ones the grader writes.
 
-The orders: the gradebook's (config.QUESTION_IDS, checks.ORDER, points.toml, the notebook) is the
-TP's; the hidden checks run in that order except the training questions (those whose probe calls
-other questions' functions, `needs`), which run last, after every question they need."""
+The orders: the gradebook's (contract.QUESTION_IDS, config.QUESTION_IDS, checks.ORDER, points.toml,
+the notebook) is the TP's; the hidden checks run in the contract's RUN_ORDER: the TP's except the
+training questions (those whose probe calls other questions' functions, `needs`), which run last,
+after every question they need."""
 import ast
 import inspect
 import re
+import sys
 import tomllib
 from pathlib import Path
 
-from autograder import checks, config, reports
-from autograder.pipeline import assignment
+from autograder import build, checks, config, reports
+from autograder.checks import accuracy, part1
+from autograder.pipeline import assignment, read
 from autograder.results import Status
 from autograder.untrusted import probes
-from tp1_support import catalogue
+from tp1_support import catalogue, contract
 from tp1_support import checks as public_checks
 
 ROOT = Path(__file__).resolve().parent.parent
-IDS = list(config.QUESTION_IDS)
+IDS = list(contract.QUESTION_IDS)
 
 
 def differ(name, got, expected=IDS):
-    """The disagreement between a registry and the gradebook's ids, in words."""
+    """The disagreement between a registry and the contract's ids, in words."""
     got, expected = list(got), list(expected)
     extra, missing = [q for q in got if q not in expected], [q for q in expected if q not in got]
     if extra or missing:
-        return f"{name}: not in config.QUESTION_IDS {extra}, missing {missing}"
+        return f"{name}: not in contract.QUESTION_IDS {extra}, missing {missing}"
     return f"{name}: the same ids in another order: {got}, not {expected}"
 
 
-def test_the_gradebook_ids_are_unique_and_the_hidden_checks_use_them():
-    assert len(set(IDS)) == len(IDS), f"config.QUESTION_IDS repeats an id: {IDS}"
+def test_the_contract_lists_each_question_once_with_a_kind_and_what_it_needs_before_it():
+    assert len(set(IDS)) == len(IDS), f"contract.QUESTION_IDS repeats an id: {IDS}"
+    assert list(contract.BY_ID) == IDS
+    assert sorted(contract.RUN_ORDER) == sorted(IDS), differ("contract.RUN_ORDER", contract.RUN_ORDER)
+    for question in contract.QUESTIONS:
+        assert question.kind in contract.KINDS, f"{question.id} is of no kind of contract.KINDS: {question.kind!r}"
+        assert question.seconds > 0, f"{question.id} has no time budget"
+        assert (question.kind == "training") == bool(question.needs), (
+            f"{question.id}: a training run (and only one) calls the functions of the questions it needs")
+        for need in question.needs:
+            assert need in contract.BY_ID and contract.BY_ID[need].kind == "function", (
+                f"{question.id} needs {need!r}, which is not a function question")
+            assert contract.RUN_ORDER.index(need) < contract.RUN_ORDER.index(question.id), (
+                f"{question.id} runs before {need}, which it needs")
+    assert contract.ACCURACY_QUESTIONS == tuple(q for q in IDS if contract.BY_ID[q].accuracy)
+    assert contract.GRADED_NAMES == {q for q in IDS if contract.BY_ID[q].kind != "training"}
+
+
+def test_the_contract_ships_nothing_of_the_grader_and_nothing_secret():
+    tree = ast.parse((ROOT / "solutions" / "tp1_support" / "contract.py").read_text())
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names}
+    imported |= {(node.module or "").split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert imported <= set(sys.stdlib_module_names), f"the contract imports {sorted(imported - set(sys.stdlib_module_names))}"
+    text = (ROOT / "solutions" / "tp1_support" / "contract.py").read_text()
+    secret = [name for name in vars(contract) if re.search(r"seed|secret|hidden|expected", name, flags=re.I)]
+    assert not secret, f"the contract, which ships to students, names {secret}"
+    assert (ROOT / "assignment" / "tp1_support" / "contract.py").read_text() == text, (
+        "the release's contract is not solutions/tp1_support/contract.py: run make assign")
+
+
+def test_the_gradebook_ids_are_the_contracts_and_the_hidden_checks_use_them():
+    assert list(config.QUESTION_IDS) == IDS, differ("config.QUESTION_IDS", config.QUESTION_IDS)
+    assert list(config.ACCURACY_QUESTIONS) == list(contract.ACCURACY_QUESTIONS)
     assert checks.ORDER == IDS, differ("checks.ORDER", checks.ORDER)
     run = [q.id for q in checks.QUESTIONS]
-    assert sorted(run) == sorted(IDS), differ("checks.QUESTIONS", run)
+    assert run == list(contract.RUN_ORDER), differ("checks.QUESTIONS", run, contract.RUN_ORDER)
     assert list(checks.BY_ID) == run, "checks.BY_ID is not checks.QUESTIONS by id"
+    assert sorted(checks.HIDDEN_TESTS) == sorted(IDS), differ("checks.HIDDEN_TESTS", checks.HIDDEN_TESTS)
+    for question in checks.QUESTIONS:
+        promised = contract.BY_ID[question.id]
+        assert (question.part, question.seconds, question.needs) == (promised.part, promised.seconds, promised.needs), (
+            f"checks.BY_ID[{question.id!r}] is not the contract's part, budget and needs")
+
+
+def test_the_grader_the_probes_and_the_public_checks_take_the_contracts_names_and_limits():
+    assert part1.PARAMS == probes.PARAM_NAMES == public_checks.PARAMS == contract.PARAM_NAMES
+    assert part1.OUTPUTS == probes.OUTPUT_NAMES == public_checks.OUTPUTS == contract.OUTPUT_NAMES
+    assert accuracy.HPARAM_KEYS == public_checks.HPARAM_KEYS == contract.HPARAM_KEYS
+    assert accuracy.MAX_SUPPORT_VECTORS == probes.MAX_SUPPORT_VECTORS == contract.MAX_SUPPORT_VECTORS
+    assert accuracy.mnist_seconds is probes.mnist_seconds is contract.mnist_seconds
+    assert (accuracy.MNIST_COST, accuracy.MNIST_MAX_SECONDS, accuracy.MNIST_TRAIN_SIZE, accuracy.MNIST_INPUTS) == (
+        contract.MNIST_COST, contract.MNIST_MAX_SECONDS, contract.MNIST_TRAIN_SIZE, contract.MNIST_INPUTS)
+    # the budget the probe is sent is the contract's; the release's grading.json holds no copy of it
+    _, params = accuracy.mnist_accuracy_inputs(0)[0], accuracy.mnist_accuracy_inputs(0)[1]
+    assert params["cost"] == contract.MNIST_COST and params["max_seconds"] == contract.MNIST_MAX_SECONDS
+    assert set(build.grading_parameters()["mnist"]) == {"underfit_loss"}
+    assert list(build.grading_parameters()["thresholds"]) == list(contract.ACCURACY_QUESTIONS)
+
+
+def test_the_reader_and_the_sandbox_share_the_definitions_allowlist():
+    assert (read.SAFE_CALLS, read.DECORATORS, read.ACCESSOR_DECORATORS, read.TRUSTED_NAME) == (
+        contract.SAFE_CALLS, contract.DECORATORS, contract.ACCESSOR_DECORATORS, contract.TRUSTED_NAME)
+    trusted = contract.trusted_names()
+    assert set(trusted) == set(contract.SAFE_CALLS) | contract.DECORATORS, (
+        "the sandbox binds other names than the reader lets through")
+    assert all(callable(value) for value in trusted.values())
+
+
+def test_the_sandbox_records_are_named_by_the_contract_only():
+    sides = [ROOT / "autograder" / "untrusted", ROOT / "autograder" / "pipeline"]
+    for folder in sides:
+        for path in sorted(folder.rglob("*.py")):
+            for record in contract.RECORDS:
+                assert f'"{record}"' not in path.read_text(), (
+                    f"{path.relative_to(ROOT)} spells the record {record!r} instead of the contract's name for it")
 
 
 def test_the_hidden_checks_run_in_the_tp_order_with_the_training_questions_last():
@@ -54,7 +129,7 @@ def test_the_hidden_checks_run_in_the_tp_order_with_the_training_questions_last(
 
 
 def test_every_question_has_a_probe_in_the_sandbox():
-    assert sorted(probes.PROBES) == sorted(IDS), differ("untrusted probes.PROBES", probes.PROBES)
+    assert list(probes.PROBES) == IDS, differ("untrusted probes.PROBES", probes.PROBES)
     assert all(callable(probe) for probe in probes.PROBES.values())
 
 
@@ -82,7 +157,7 @@ def test_the_master_notebook_declares_the_questions_in_the_tp_order():
 
 def test_the_graded_names_are_the_questions_that_are_not_a_training_run_and_the_notebook_defines_them():
     training = {q.id for q in checks.QUESTIONS if q.needs}
-    assert assignment.GRADED_NAMES == set(IDS) - training, (
+    assert assignment.GRADED_NAMES == contract.GRADED_NAMES == set(IDS) - training, (
         f"pipeline.assignment.GRADED_NAMES {sorted(assignment.GRADED_NAMES)} are not the questions without "
         f"a training run {sorted(set(IDS) - training)}")
     tree = ast.parse((ROOT / "solutions" / "tp1_ab.py").read_text())

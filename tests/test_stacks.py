@@ -145,7 +145,7 @@ def test_the_probe_enters_the_public_guard_and_its_own_seal_and_another_guard_ca
         entered.append("library")
         yield
 
-    monkeypatch.setattr(probes, "backward_guards", lambda: [probes.autograd_blocked(), library_block()])
+    monkeypatch.setattr(probes.guards, "backward_guards", lambda: [probes.autograd_blocked(), library_block()])
     meta, arrays = {}, {}
     X, Y = torch.randn(3, 2, dtype=torch.float64), torch.eye(2, dtype=torch.float64)[[0, 1, 0]]
     inputs = {"c.Wh": np.ones((2, 2)), "c.bh": np.zeros((1, 2)), "c.Wy": np.ones((2, 2)), "c.by": np.zeros((1, 2)),

@@ -1,7 +1,7 @@
 """The autograd guard: while a hand-written backward runs, autograd refuses to run.
 
 One guard for both sides of the kit: the public checks (`checks.check_backward`) and the grader's
-probe of backward (autograder/untrusted/probes.py) enter the same `autograd_refused()`. It uses
+probe of backward (autograder/untrusted/probes/) enter the same `autograd_refused()`. It uses
 torch's public API only, so it works on every torch the release supports (2.4 and newer): a
 `torch.overrides.TorchFunctionMode` refuses the public entries of autograd (Tensor.backward,
 torch.autograd.grad and backward, forward_ad's dual tensors), and saved-tensor hooks

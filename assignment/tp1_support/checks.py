@@ -23,13 +23,13 @@ import traceback
 import numpy as np
 import torch
 
+from . import contract
 from .autograd_guard import AutogradNotAllowed, autograd_refusal, autograd_refused, unguarded_routes
 from .catalogue import CATALOGUE, likely_mistake, mistakes_of_error
 from .library_guard import LibraryBackpropNotAllowed, library_backprop_refused
 from .grading import parameters
 
-PARAMS = ("Wh", "bh", "Wy", "by")
-OUTPUTS = ("X", "htilde", "h", "ytilde", "yhat")
+PARAMS, OUTPUTS = contract.PARAM_NAMES, contract.OUTPUT_NAMES  # the network's parameters, forward's outputs
 NN_PARAMS = ("W1", "b1", "W2", "b2")
 FD_STEP = 1e-5  # centred finite differences, in float64 (CS231n's gradient check)
 # A right backward is within ~1e-7 of autograd and of finite differences (1e-5 when loss_accuracy takes
@@ -711,7 +711,7 @@ def accuracy_of(P, X, labels):
 
 
 def train_part1_like_the_grader(forward, backward, sgd, X, Y, generator, hparams):
-    """One training run of the grader's loop (autograder/untrusted/probes.py): from initial parameters
+    """One training run of the grader's loop (autograder/untrusted/probes/part1.py): from initial parameters
     of the notebook's law (weights N(0, init_std^2), biases zero), `epochs` epochs of mini-batches in a
     new random order each epoch, P = sgd(P, backward(P, outputs, Y_batch), eta). Returns P."""
     n, nx, nh, ny = X.shape[0], X.shape[1], int(hparams["nh"]), Y.shape[1]
@@ -1103,15 +1103,12 @@ def check_init_model_optim(init_model_optim):
 
 # --- Part 5: MNIST ------------------------------------------------------------------------------
 
-HPARAM_KEYS = ("nh", "eta", "batch_size", "epochs")
+HPARAM_KEYS = contract.HPARAM_KEYS
 
 
-def mnist_seconds(nh, batch_size, epochs, mnist=None):
-    """The grader's estimate of the CPU seconds its MNIST training takes (autograder/checks/accuracy.py)."""
-    mnist = mnist or parameters()["mnist"]
-    n, cost = mnist["train_size"], mnist["cost"]
-    steps = -(-n // max(1, batch_size))
-    return epochs * (n * mnist["inputs"] * nh * cost["per_weight"] + steps * cost["per_step"])
+def mnist_seconds(nh, batch_size, epochs):
+    """The grader's estimate of the CPU seconds its MNIST training takes (the contract's cost model)."""
+    return contract.mnist_seconds(contract.MNIST_TRAIN_SIZE, contract.MNIST_INPUTS, nh, batch_size, epochs)
 
 
 def valid_mnist_hparams(values):
@@ -1133,7 +1130,7 @@ def valid_mnist_hparams(values):
         hp[k] = int(hp[k])
     if not 0 < hp["eta"] < 100:
         fail(f"MNIST_HPARAMS['eta'] must be a positive learning rate, it is {hp['eta']:g}")
-    budget = parameters()["mnist"]["max_seconds"]
+    budget = contract.MNIST_MAX_SECONDS
     seconds = mnist_seconds(hp["nh"], hp["batch_size"], hp["epochs"])
     if seconds > budget:
         fail(f"nh = {hp['nh']}, batch_size = {hp['batch_size']} and {hp['epochs']} epochs need about {seconds:.0f} s "
@@ -1145,7 +1142,7 @@ def valid_mnist_hparams(values):
 @public_check
 def check_mnist_hparams(MNIST_HPARAMS):
     hp, seconds = valid_mnist_hparams(MNIST_HPARAMS)
-    budget = parameters()["mnist"]["max_seconds"]
+    budget = contract.MNIST_MAX_SECONDS
     return [f"✓ MNIST_HPARAMS = {hp}: the grader estimates its training at {seconds:.1f} s of CPU (its budget: "
             f"{budget:.0f} s)"]
 

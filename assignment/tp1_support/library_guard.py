@@ -1,7 +1,7 @@
 """The library guard: libraries that compute a network's gradients are refused while backward runs
 (and while the Part-1 functions are trained for circles_accuracy), as autograd is. One guard for both
 sides of the kit, like autograd_guard.py: the public checks (`checks.check_backward`, the Circles
-training) and the grader's probes (autograder/untrusted/probes.py) enter the same
+training) and the grader's probes (autograder/untrusted/probes/) enter the same
 `library_backprop_refused()`.
 
 Part 1 asks for backpropagation derived by hand. Besides autograd, the kit's environment holds code

@@ -23,29 +23,32 @@ class Question:
     timeout_hint: str = ""
 
 
-QUESTIONS = [
-    Question("init_params", "1 manual", part1.init_params_inputs, part1.judge_init_params, 10),
-    Question("forward", "1 manual", part1.forward_inputs, part1.judge_forward, 10),
-    Question("loss_accuracy", "1 manual", part1.loss_accuracy_inputs, part1.judge_loss_accuracy, 10),
-    Question("backward", "1 manual", part1.backward_inputs, part1.judge_backward, 10,
-             settings=("summed_credit",), context=("autograd_uses",), timeout_hint=part1.BACKWARD_TIMEOUT_HINT),
-    Question("sgd", "1 manual", part1.sgd_inputs, part1.judge_sgd, 10),
-    Question("init_params_autograd", "2 autograd", torch_api.init_params_autograd_inputs,
-             torch_api.judge_init_params_autograd, 10),
-    Question("sgd_autograd", "2 autograd", torch_api.sgd_autograd_inputs, torch_api.judge_sgd_autograd, 10),
-    Question("init_model", "3 torch.nn", torch_api.init_model_inputs, torch_api.judge_init_model, 10),
-    Question("loss_accuracy_nn", "3 torch.nn", torch_api.loss_accuracy_nn_inputs, torch_api.judge_loss_accuracy_nn, 10),
-    Question("sgd_nn", "3 torch.nn", torch_api.sgd_nn_inputs, torch_api.judge_sgd_nn, 10),
-    Question("init_model_optim", "4 torch.optim", torch_api.init_model_optim_inputs,
-             torch_api.judge_init_model_optim, 10),
-    Question("MNIST_HPARAMS", "5 MNIST", accuracy.mnist_hparams_inputs, accuracy.judge_mnist_hparams, 10),
-    Question("fit_svm", "6 SVM", accuracy.fit_svm_inputs, accuracy.judge_fit_svm, 30, settings=("thresholds",)),
-    # The training runs last: each question runs in a process of its own, but a job's wall clock is shared.
-    Question("circles_accuracy", "1 manual", accuracy.circles_accuracy_inputs, accuracy.judge_circles_accuracy, 30,
-             settings=("thresholds",), needs=("forward", "backward", "sgd")),
-    Question("mnist_accuracy", "5 MNIST", accuracy.mnist_accuracy_inputs, accuracy.judge_mnist_accuracy, 60,
-             settings=("thresholds",), needs=("init_model_optim", "loss_accuracy_nn")),
-]
+# Each question's inputs and judge, and what its judge takes; its part, budget and needs are the
+# contract's (tp1_support/contract.py), and so is the order the questions run in.
+HIDDEN_TESTS = {
+    "init_params": dict(make_inputs=part1.init_params_inputs, judge=part1.judge_init_params),
+    "forward": dict(make_inputs=part1.forward_inputs, judge=part1.judge_forward),
+    "loss_accuracy": dict(make_inputs=part1.loss_accuracy_inputs, judge=part1.judge_loss_accuracy),
+    "backward": dict(make_inputs=part1.backward_inputs, judge=part1.judge_backward, settings=("summed_credit",),
+                     context=("autograd_uses",), timeout_hint=part1.BACKWARD_TIMEOUT_HINT),
+    "sgd": dict(make_inputs=part1.sgd_inputs, judge=part1.judge_sgd),
+    "circles_accuracy": dict(make_inputs=accuracy.circles_accuracy_inputs, judge=accuracy.judge_circles_accuracy,
+                             settings=("thresholds",)),
+    "init_params_autograd": dict(make_inputs=torch_api.init_params_autograd_inputs,
+                                 judge=torch_api.judge_init_params_autograd),
+    "sgd_autograd": dict(make_inputs=torch_api.sgd_autograd_inputs, judge=torch_api.judge_sgd_autograd),
+    "init_model": dict(make_inputs=torch_api.init_model_inputs, judge=torch_api.judge_init_model),
+    "loss_accuracy_nn": dict(make_inputs=torch_api.loss_accuracy_nn_inputs, judge=torch_api.judge_loss_accuracy_nn),
+    "sgd_nn": dict(make_inputs=torch_api.sgd_nn_inputs, judge=torch_api.judge_sgd_nn),
+    "init_model_optim": dict(make_inputs=torch_api.init_model_optim_inputs, judge=torch_api.judge_init_model_optim),
+    "MNIST_HPARAMS": dict(make_inputs=accuracy.mnist_hparams_inputs, judge=accuracy.judge_mnist_hparams),
+    "mnist_accuracy": dict(make_inputs=accuracy.mnist_accuracy_inputs, judge=accuracy.judge_mnist_accuracy,
+                           settings=("thresholds",)),
+    "fit_svm": dict(make_inputs=accuracy.fit_svm_inputs, judge=accuracy.judge_fit_svm, settings=("thresholds",)),
+}
+QUESTIONS = [Question(qid, config.CONTRACT.BY_ID[qid].part, seconds=config.CONTRACT.BY_ID[qid].seconds,
+                      needs=config.CONTRACT.BY_ID[qid].needs, **HIDDEN_TESTS[qid])
+             for qid in config.CONTRACT.RUN_ORDER]  # the order the sandbox runs them
 BY_ID = {q.id: q for q in QUESTIONS}
 ORDER = list(config.QUESTION_IDS)  # the order of the gradebook's columns: the TP's
 

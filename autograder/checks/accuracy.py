@@ -8,6 +8,7 @@ set drawn at grading time and on MNIST digits the release never loads.
 """
 import numpy as np
 
+from ..config import CONTRACT
 from ..data import circles_train, hidden_circles, mnist_split
 from .common import Rubric, Verdict
 
@@ -24,23 +25,15 @@ CIRCLES_RUNS = 3
 CIRCLES_ENOUGH_TRAIN_ACCURACY = 0.89
 CIRCLES_HOPELESS_TRAIN_ACCURACY = 0.6
 CIRCLES_INIT_STD = 0.3  # the contract's law: weights N(0, 0.3^2), biases zero
-HPARAM_KEYS = ("nh", "eta", "batch_size", "epochs")
-# The CPU cost of one MNIST epoch, measured on the reference (torch, one thread): seconds per
-# sample x input x hidden unit, and per optimizer step (so tiny batches count too). A little above
-# what was measured: the budget must refuse what would run into the probe's time limit.
-MNIST_COST = {"per_weight": 8e-11, "per_step": 3.5e-4}
-MNIST_MAX_SECONDS = 20.0  # the estimated training time allowed; the reference needs about 1 s
+# MNIST_HPARAMS' keys, and the grader's MNIST training: its digits, its cost model and its CPU budget
+# (the contract's: the probe and the public check estimate with the same model).
+HPARAM_KEYS = CONTRACT.HPARAM_KEYS
+MNIST_COST, MNIST_MAX_SECONDS, mnist_seconds = CONTRACT.MNIST_COST, CONTRACT.MNIST_MAX_SECONDS, CONTRACT.mnist_seconds
 # A training loss still above this after the last epoch: the network did not fit even its training
 # digits, it underfits (the TP's hyper-parameters end near 0.05; guessing uniformly gives log 10 = 2.3).
 # The public check reads it from the release's grading.json.
 MNIST_UNDERFIT_LOSS = 0.5
-MNIST_TRAIN_SIZE, MNIST_INPUTS, MNIST_PROBE_DIGITS = 4000, 784, 64
-
-
-def mnist_seconds(n, nx, nh, batch_size, epochs, cost=MNIST_COST):
-    """The estimated CPU seconds of training on MNIST (the probe computes the same estimate)."""
-    steps = -(-n // max(1, batch_size))
-    return epochs * (n * nx * nh * cost["per_weight"] + steps * cost["per_step"])
+MNIST_TRAIN_SIZE, MNIST_INPUTS, MNIST_PROBE_DIGITS = CONTRACT.MNIST_TRAIN_SIZE, CONTRACT.MNIST_INPUTS, 64
 
 
 def grid():
@@ -116,7 +109,7 @@ def circles_runs(arrays_in, params, out, meta):
     Xhidden, labels = hidden_circles(params["seed"])
     runs = []
     for run in range(params["runs"]):
-        shapes = {n: arrays_in[f"run{run}.{n}"].shape for n in ("Wh", "bh", "Wy", "by")}
+        shapes = {n: arrays_in[f"run{run}.{n}"].shape for n in CONTRACT.PARAM_NAMES}
         raw = {n: out.get(f"run{run}.{n}") for n in shapes}
         error = meta.get(f"run{run}.error")
         epochs = raw["Wh"].shape[0] if isinstance(raw["Wh"], np.ndarray) and raw["Wh"].ndim == 3 else 0
@@ -314,7 +307,7 @@ def judge_mnist_accuracy(arrays_in, params, out, meta, thresholds):
 # --- SVM: the fitted classifier, evaluated here ------------------------------------------------
 
 SVM_KERNELS = ("linear", "rbf", "poly", "sigmoid")
-MAX_SUPPORT_VECTORS = 5000
+MAX_SUPPORT_VECTORS = CONTRACT.MAX_SUPPORT_VECTORS  # the largest SVM the probe records
 MAX_POLY_TERMS = 100
 
 

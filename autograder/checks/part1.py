@@ -9,11 +9,11 @@ import numpy as np
 import torch
 
 from .. import reference as ref
+from ..config import CONTRACT
 from .common import (Rubric, Verdict, as_scalar, close, describe_mismatch, dtype_of, fd_error, is_tensor,
                      numerical_gradients, ratio, rel_error, shape_of, type_of, value)
 
-PARAMS = ("Wh", "bh", "Wy", "by")
-OUTPUTS = ("X", "htilde", "h", "ytilde", "yhat")
+PARAMS, OUTPUTS = CONTRACT.PARAM_NAMES, CONTRACT.OUTPUT_NAMES  # the network's parameters, forward's outputs
 SIZES = {"small": (7, 3, 5, 4), "tp": (10, 2, 10, 2)}  # (N, nx, nh, ny)
 
 

@@ -70,7 +70,7 @@ def run_in_the_sandbox(g):
 def judge_the_records(g):
     """Every record validated and judged; the submission's status from how its processes ended."""
     run, program = g.run, g.program
-    definitions = sanitize(run.results.get("_definitions", ({}, {}))[1])
+    definitions = sanitize(run.results.get(config.CONTRACT.DEFINITIONS_RECORD, ({}, {}))[1])
     notes = program.notes + safe_lines(definitions.get("notes", []), 600, 20)
     questions = judge_all(run, {"autograd_uses": autograd_uses(program)})
     status, detail = (Status.GRADED, "") if run.status == "ok" else (Status(run.status), run.detail)

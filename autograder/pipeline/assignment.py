@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import ast
 
-from ..config import QUESTION_IDS
+from ..config import CONTRACT
 
 ASSIGNMENT_NAME = "tp1_ab"  # Otter's metadata.otter.assignment_name of the release notebook
-# The graded names of the contract (docs/contract.md): every question id but the two accuracies
-# the grader trains itself. A notebook that defines none of them at top level is not this assignment.
-GRADED_NAMES = frozenset(QUESTION_IDS) - {"circles_accuracy", "mnist_accuracy"}
+# The graded names of the contract (docs/contract.md): every question id but the training runs the
+# grader does itself. A notebook that defines none of them at top level is not this assignment.
+GRADED_NAMES = CONTRACT.GRADED_NAMES
 
 
 def _top_level_names(source):

@@ -26,24 +26,20 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..config import CONTRACT
 from ..text import safe_text
 
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
 MAX_CELL_CHARS = 200_000  # a code cell larger than this is not read (a real one is a few KB)
 MAX_CODE_CHARS = 2_000_000  # all code cells together
 MAX_CELLS = 2_000
-# Calls allowed in a kept constant: building values, never running an experiment. The sandbox calls
-# the builtins themselves (TRUSTED_NAME), not whatever the notebook bound to these names.
-SAFE_CALLS = ("dict", "list", "tuple", "set", "frozenset", "int", "float", "bool", "str", "range",
-              "slice", "complex")
+# The definitions' allowlist is the contract's (the sandbox binds TRUSTED_NAME to the objects): calls
+# allowed in a kept constant (building values, never running an experiment) and the decorators a
+# definition may carry, by the name it is written with. The sandbox calls the builtins and the
+# libraries' own objects, not whatever the notebook bound to these names.
+SAFE_CALLS, DECORATORS, ACCESSOR_DECORATORS = CONTRACT.SAFE_CALLS, CONTRACT.DECORATORS, CONTRACT.ACCESSOR_DECORATORS
+TRUSTED_NAME = CONTRACT.TRUSTED_NAME
 SKIPPED_MODULES = {"otter"}  # imported by the Otter init cell; slow and of no use to a graded function
-TRUSTED_NAME = "__tp1_trusted__"  # the sandbox's mapping of allowed decorators and builtins
-# Decorators a definition may carry, by the name it is written with (its last part: `torch.no_grad`,
-# `no_grad`, `ft.wraps`...): the sandbox applies the library's own object of that name.
-DECORATORS = {"staticmethod", "classmethod", "property", "wraps", "cache", "lru_cache", "cached_property",
-              "dataclass", "no_grad", "enable_grad", "inference_mode"}
-ACCESSOR_DECORATORS = {"setter", "getter", "deleter"}  # @x.setter after @property def x
-
 
 class UnreadableSubmission(Exception):
     """The file is not a notebook we can read (the gradebook status is `unreadable`, or `too_large`)."""

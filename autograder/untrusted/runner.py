@@ -26,6 +26,7 @@ import time
 import traceback
 
 import jail
+from tp1_support.contract import ACCOUNT_RECORD, DEFINITIONS_RECORD, TRUSTED_NAME, WALLS_RECORD, trusted_names
 
 MAX_ERROR_CHARS = 1500
 CO_NEWLOCALS = 0x0002
@@ -51,24 +52,6 @@ def _describe_error(exc):
     return text[:MAX_ERROR_CHARS]
 
 
-def trusted_names():
-    """What `__tp1_trusted__[...]` means in the kept statements: the decorators and builtins the
-    grader allows, as the libraries' own objects."""
-    import builtins
-    import dataclasses
-    import functools
-
-    import torch
-
-    names = {name: getattr(builtins, name) for name in ("dict", "list", "tuple", "set", "frozenset", "int",
-                                                         "float", "bool", "str", "range", "slice", "complex",
-                                                         "staticmethod", "classmethod", "property")}
-    names.update(wraps=functools.wraps, cache=functools.cache, lru_cache=functools.lru_cache,
-                 cached_property=functools.cached_property, dataclass=dataclasses.dataclass,
-                 no_grad=torch.no_grad, enable_grad=torch.enable_grad, inference_mode=torch.inference_mode)
-    return names
-
-
 def _guard(frame, event, arg):
     """A profile hook while a definition executes: any function of the notebook that starts running
     (a decorator, a default value, a metaclass, __init_subclass__...) stops the statement. Module
@@ -89,7 +72,7 @@ def _on_alarm(signum, frame):
 
 def make_definitions(statements, seconds):
     """(namespace, notes, status) after executing the kept statements in notebook order."""
-    namespace = {"__name__": "__main__", "__tp1_trusted__": trusted_names()}
+    namespace = {"__name__": "__main__", TRUSTED_NAME: trusted_names()}
     notes = []
     signal.signal(signal.SIGALRM, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -183,10 +166,10 @@ def run_question(namespace, question, input_fd, record_fd, limits, walls):
 
 def conduct(job, statements, records, inputs, namespaced, walls):
     """Make the definitions, run every question in its own child, write the account. `records` and
-    `inputs` map question ids (records also "_definitions" and "_account") to file descriptors."""
+    `inputs` map question ids (records also the contract's RECORDS) to file descriptors."""
     limits = job["limits"]
     namespace, notes, status = make_definitions(statements, job["definitions_seconds"])
-    _write(records["_definitions"], {"status": status, "notes": notes[:50]})
+    _write(records[DEFINITIONS_RECORD], {"status": status, "notes": notes[:50]})
     account = {}
     if status == "ok":
         import gc
@@ -213,8 +196,8 @@ def conduct(job, statements, records, inputs, namespaced, walls):
                             "seconds": round(time.monotonic() - start, 3),
                             "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 3)}
             account[qid]["left_behind"] = jail.sweep()
-            _write(records["_account"], account)
-    _write(records["_account"], account)
+            _write(records[ACCOUNT_RECORD], account)
+    _write(records[ACCOUNT_RECORD], account)
 
 
 def main(job, statements, records, inputs, box, uid, namespaced, readable, stderr_fd):
@@ -253,7 +236,7 @@ def main(job, statements, records, inputs, box, uid, namespaced, readable, stder
         import tempfile
 
         tempfile.tempdir = box  # the worker's choice is cached, and is not writable here
-        _write(records["_walls"], walls)
+        _write(records[WALLS_RECORD], walls)
         conduct(job, statements, records, inputs, namespaced,
                 dict(walls, readable=readable, list_only=job.get("list_only", ()), box=box, namespaced=namespaced))
         code = 0

@@ -61,13 +61,14 @@ def _folder_usage(path):
 def _keep(job, spool, lib, private_inputs, namespaced, report_fd, request):
     """In the keeper: the records, the walls, the job, the copy-out; reports on report_fd."""
     import jail
+    from tp1_support.contract import ACCOUNT_RECORD, DEFINITIONS_RECORD, WALLS_RECORD
 
     limits = job["limits"]
     folder = os.path.join(spool, job["job"])
     folder_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)  # still reachable once /tmp is the job's
-    records = {"_definitions": jail.record_file("definitions", SMALL_RECORD_BYTES),
-               "_account": jail.record_file("account", SMALL_RECORD_BYTES),
-               "_walls": jail.record_file("walls", 4096)}
+    records = {DEFINITIONS_RECORD: jail.record_file("definitions", SMALL_RECORD_BYTES),
+               ACCOUNT_RECORD: jail.record_file("account", SMALL_RECORD_BYTES),
+               WALLS_RECORD: jail.record_file("walls", 4096)}
     for question in request["questions"]:
         records[question["id"]] = jail.record_file(question["id"], RECORD_BYTES)
     stderr_fd = jail.record_file("stderr", STDERR_BYTES)

@@ -1,7 +1,8 @@
 """What the grader does with the accuracy questions, published for the public checks.
 
 `parameters()` gives the thresholds of `autograder/points.toml` and the grader's own training settings
-(hyper-parameters, runs, the MNIST CPU budget), so that a public check can say what the grader needs
+(hyper-parameters, runs, when MNIST underfits; its MNIST CPU budget is the contract's, in contract.py),
+so that a public check can say what the grader needs
 for full points. `make assign` writes them to `data/grading.json` in the release; nothing here is an
 input the grader tests with, nor a hidden test set.
 """

@@ -2,6 +2,7 @@
 reads when the run did not end well."""
 from dataclasses import dataclass, field
 
+from ... import config
 from .records import read_record, regular_file
 
 
@@ -20,11 +21,11 @@ def judge_run(folder, answer, oom, qids, limits, level):
     is validated; the account says how each question's child ended)."""
     stderr_tail = (regular_file(folder / "stderr.txt", 1 << 20) or b"")[-3000:].decode("utf-8", "replace")
     results = {}
-    for qid in ["_definitions", *qids]:
+    for qid in [config.CONTRACT.DEFINITIONS_RECORD, *qids]:
         record = read_record(folder, qid, limits.file_bytes)
         if record is not None:
             results[qid] = record
-    account_record = read_record(folder, "_account", 1 << 20)
+    account_record = read_record(folder, config.CONTRACT.ACCOUNT_RECORD, 1 << 20)
     account = {}
     if account_record is not None:
         for qid, entry in account_record[1].items():
@@ -33,7 +34,7 @@ def judge_run(folder, answer, oom, qids, limits, level):
                                 if isinstance(entry.get(k), (int, float, bool))}
                 if entry.get("skipped_for") in qids:
                     account[qid]["skipped_for"] = entry["skipped_for"]
-    definitions = results.get("_definitions", ({}, {}))[1]
+    definitions = results.get(config.CONTRACT.DEFINITIONS_RECORD, ({}, {}))[1]
     seconds = float(answer.get("seconds", 0.0))
     if answer.get("timed_out"):
         status, detail = "timeout", f"the notebook ran past the {limits.wall_seconds:.0f} s limit and was stopped"
@@ -41,7 +42,7 @@ def judge_run(folder, answer, oom, qids, limits, level):
         status, detail = "output", "the notebook wrote more files than its folder may hold"
     elif definitions.get("status") == "timeout":
         status, detail = "timeout", "making the notebook's definitions took too long"
-    elif "_definitions" not in results:
+    elif config.CONTRACT.DEFINITIONS_RECORD not in results:
         status, detail = "crashed", "the grading process ended before the definitions were made" + (
             f" ({stderr_tail.strip().splitlines()[-1][:300]})" if stderr_tail.strip() else "")
     elif answer.get("status") != 0 and len(account) < len(qids):

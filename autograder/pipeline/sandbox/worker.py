@@ -91,8 +91,9 @@ class Worker:
         for folder in (self._lib, self._spool, self._private):
             folder.mkdir()
         os.chmod(self._private, 0o700)
-        for name in ("worker.py", "runner.py", "probes.py", "jail.py"):
+        for name in ("worker.py", "runner.py", "jail.py"):
             shutil.copy2(paths.UNTRUSTED / name, self._lib / name)
+        shutil.copytree(paths.UNTRUSTED / "probes", self._lib / "probes", ignore=shutil.ignore_patterns("__pycache__"))
         shutil.copytree(paths.SUPPORT, self._lib / "tp1_support", ignore=shutil.ignore_patterns("__pycache__"))
         (self._lib / "request.json").write_text(json.dumps(request))
         for qid, arrays in inputs.items():
