@@ -94,6 +94,15 @@ def test_outputs_follow_the_contract(demo):
     assert "linear kernel on Circles" in summary and "SoftMax over the wrong axis" in summary
 
 
+def test_every_student_of_the_batch_is_graded_behind_the_same_walls(demo):
+    """Two workers (--jobs 2), each with a cgroup of its own where the machine has them: a second
+    worker that could not make its cgroup would grade its students with less of a memory cap."""
+    walls = {json.loads((folder / "row.json").read_text())["isolation"]
+             for folder in demo.iterdir() if (folder / "row.json").is_file()}
+    assert len([folder for folder in demo.iterdir() if (folder / "row.json").is_file()]) == 6
+    assert len(walls) == 1, walls
+
+
 def _notebook(tmp_path, name, replace=None, extra_cells=()):
     return write(edited(replace=[replace] if replace else (), append=extra_cells), tmp_path / f"{name}.ipynb")
 

@@ -91,8 +91,8 @@ class Worker:
         for folder in (self._lib, self._spool, self._private):
             folder.mkdir()
         os.chmod(self._private, 0o700)
-        for name in ("worker.py", "runner.py", "jail.py"):
-            shutil.copy2(paths.UNTRUSTED / name, self._lib / name)
+        for program in ("worker.py", "runner.py", "jail.py"):  # not `name`: that names this worker's cgroup
+            shutil.copy2(paths.UNTRUSTED / program, self._lib / program)
         shutil.copytree(paths.UNTRUSTED / "probes", self._lib / "probes", ignore=shutil.ignore_patterns("__pycache__"))
         shutil.copytree(paths.SUPPORT, self._lib / "tp1_support", ignore=shutil.ignore_patterns("__pycache__"))
         (self._lib / "request.json").write_text(json.dumps(request))
