@@ -97,12 +97,9 @@ def grade_all(paths, out_dir, jobs=1, allow_unsafe=False, progress=True, use_cac
     reused = {i.sid: cached_result(i.sid, i.path, out_dir, keys[i.sid]) for i in to_grade} if use_cache else {}
 
     def new_worker():
-        with lock:  # two threads starting at once must not take the same name: it names the worker's cgroup
-            name = f"w{len(started)}"
-            started.append(None)
-        worker = sandbox.Worker(inputs, request, hide=hide, allow_unsafe=allow_unsafe, name=name)
+        worker = sandbox.Worker(inputs, request, hide=hide, allow_unsafe=allow_unsafe, name=f"w{len(started)}")
         with lock:
-            started[int(name[1:])] = worker
+            started.append(worker)
         worker.start()
         return worker
 

@@ -1,5 +1,6 @@
 """The grader's side of the warm worker (untrusted/worker.py): its start, its walls, the protocol of
 one job (a line of JSON each way) and its clean-up."""
+import itertools
 import json
 import os
 import resource
@@ -24,6 +25,7 @@ from .verdict import judge_run
 from .view import hidden_dirs, interpreter, landlock_read_rules, site_dirs, visible_dirs, worker_command
 
 _warned = set()
+_WORKER_NUMBERS = itertools.count()
 
 
 @dataclass
@@ -103,7 +105,8 @@ class Worker:
         self._qids = [q["id"] for q in request["questions"]]
         self._proc = None
         self._jobs = 0
-        self._name = f"tp1-{os.getpid()}-{name}"
+        # unique in this process even when two threads start workers of one name at once: it names the cgroup
+        self._name = f"tp1-{os.getpid()}-{name}-{next(_WORKER_NUMBERS)}"
         self.cgroup = Cgroup.create(self._name, self.limits.cgroup_memory_bytes, 4 * self.limits.processes)
         self.isolation = isolation_summary(self.level, self.cgroup)
         self.landlock = 0
