@@ -311,6 +311,11 @@ def _place(student, key, result, why):
     return False
 
 
+def _no_row(student, result, why):
+    """A student without a grade, left out of a file whose importer reads a blank cell as a change."""
+    result.not_listed.append((student, f"{student.note or 'no grade'}: no row, {why}"))
+
+
 def _cell(student, result):
     if student.score is None:
         result.empty.append((student, student.note or "no grade"))
@@ -358,7 +363,7 @@ def write_moodle_worksheet(students, out, item="TP1-ab", maximum=None, now=None)
                     "team's folder by its group): Moodle would skip the row, or grade whoever has that number"))
             continue
         if s.score is None:
-            result.not_listed.append((s, (s.note or "no grade") + ": no row, so Moodle keeps what it has"))
+            _no_row(s, result, "so Moodle keeps what it has")
             continue
         grade, out_of = s.score, s.possible
         if maximum is not None and abs(maximum - s.possible) > 1e-9 and s.possible > 0:
@@ -405,8 +410,7 @@ def write_moodle_gradebook(students, out, identity="email", item="TP1-ab"):
         if s.score is None:
             # a blank cell is not "no grade" here: the import writes a null grade and overrides the
             # assignment's (grade_item::update_final_grade), erasing a grade given by hand and locking it
-            result.not_listed.append((s, (s.note or "no grade") + ": no row, since a blank would erase and lock "
-                                         "the gradebook's grade"))
+            _no_row(s, result, "since a blank would erase and lock the gradebook's grade")
             continue
         cell = number(s.score)
         if s.score > MOODLE_GRADEPOINTMAX:
