@@ -30,6 +30,7 @@ from otter.assign.blocks import BlockType, get_cell_config, is_block_boundary_ce
 
 from . import data, gradescope
 from .files import atomic_open, atomic_write
+from .pyparse import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 MASTER = ROOT / "solutions" / "tp1_ab.py"
@@ -158,7 +159,7 @@ def reference_source(nb):
     for source in others:
         if URL_LINE.search(source):  # the setup cell: what it imports fetches files on Colab, no function needs it
             continue
-        tree = ast.parse(source)
+        tree = parse(source)
         imports += [ast.get_source_segment(source, node) for node in tree.body
                     if isinstance(node, (ast.Import, ast.ImportFrom))
                     and not any(m in ast.dump(node) for m in ("tp1_support", "matplotlib", "otter", "_dynamo"))]

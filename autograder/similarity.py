@@ -29,7 +29,6 @@ import ast
 import builtins
 import math
 import re
-import threading
 import zlib
 from dataclasses import dataclass, field
 
@@ -37,6 +36,7 @@ import numpy as np
 from scipy import sparse
 
 from .pipeline.read import python_cell_lines
+from .pyparse import parse
 
 # Limits on what is read of one submission: far above an honest TP notebook (its longest cell is
 # about 2 kB; the whole notebook about 20 kB), low enough that a hostile one costs little.
@@ -52,14 +52,6 @@ K = 12  # tokens per fingerprint (about a line and a half of code)
 THRESHOLD = 0.57
 MIN_EVIDENCE = 150.0  # the score's denominator is at least this weight: about 30 lines of code nobody else wrote
 PARTS_FOR_UNFLAGGED = 10  # the most similar unflagged pairs also get their matching parts, for context
-
-
-# CPython 3.11's ast.parse keeps its recursion depth in shared state: two threads parsing at once can
-# fail with "AST constructor recursion depth mismatch". The grading engine holds this same lock.
-try:
-    from .pipeline.read import _AST_LOCK
-except ImportError:  # pragma: no cover - the lock's home moved; a lock of our own still serialises us
-    _AST_LOCK = threading.Lock()
 
 
 # ---------------------------------------------------------------------------------------- the report
@@ -381,8 +373,7 @@ def _blocks(text):
 
 
 def _parse(text):
-    with _AST_LOCK:
-        return ast.parse(text)
+    return parse(text)
 
 
 _PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError, UnicodeError, OverflowError)

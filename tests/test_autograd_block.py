@@ -8,7 +8,8 @@ import nbformat
 import pytest
 import torch
 
-from autograder.pipeline.read import autograd_uses, program_of
+from autograder.checks.backward_source import autograd_uses
+from autograder.pipeline.read import program_of
 from autograder.untrusted.probes import AutogradNotAllowed, autograd_blocked
 from submissions import edited
 

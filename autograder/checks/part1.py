@@ -10,6 +10,7 @@ import torch
 
 from .. import reference as ref
 from ..config import CONTRACT
+from .backward_source import LIBRARY_MARK
 from .common import (Rubric, Verdict, as_scalar, close, describe_mismatch, dtype_of, fd_error, is_tensor,
                      numerical_gradients, ratio, rel_error, shape_of, type_of, value)
 
@@ -410,11 +411,11 @@ def judge_backward(arrays_in, params, out, meta, summed_credit=0.0, autograd_use
         v.diagnose("backward_not_derived")
         v.fail(list(BACKWARD_RUBRIC), f"backward does not compute the gradients by hand: {library[0]}")
         return v
-    loads = [use for use in autograd_uses if use.endswith("(a library's code)")]
+    loads = [use for use in autograd_uses if use.endswith(LIBRARY_MARK)]
     if loads:
         v.diagnose("backward_not_derived")
         v.fail(list(BACKWARD_RUBRIC), "backward does not compute the gradients by hand: its code loads a library's "
-               "code where the grader's guard cannot watch it (" + ", ".join(u.replace(" (a library's code)", "")
+               "code where the grader's guard cannot watch it (" + ", ".join(u.replace(" " + LIBRARY_MARK, "")
                                                                           for u in loads[:3]) + ")")
         return v
     autograd_uses = [use for use in autograd_uses if use not in loads]

@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import checks, config, late
+from ..checks.backward_source import autograd_uses
 from ..ids import submission_id
 from ..results import Status, SubmissionResult, zero_result
 from ..text import safe_lines, safe_text
 from .assignment import assignment_mismatch
 from .judge import judge_all, sanitize
-from .read import UnreadableSubmission, autograd_uses, program_of, read_notebook
+from .read import UnreadableSubmission, program_of, read_notebook
 
 
 @dataclass

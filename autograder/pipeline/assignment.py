@@ -2,9 +2,9 @@
 not a 0 that looks like a grade."""
 from __future__ import annotations
 
-import ast
 
 from ..config import CONTRACT
+from ..pyparse import parse
 
 ASSIGNMENT_NAME = "tp1_ab"  # Otter's metadata.otter.assignment_name of the release notebook
 # The graded names of the contract (docs/contract.md): every question id but the training runs the
@@ -18,7 +18,7 @@ def _top_level_names(source):
     if len(source) > MAX_CELL_CHARS:
         return set()
     try:
-        return top_level_names(ast.parse(strip_ipython(source)[0]))
+        return top_level_names(parse(strip_ipython(source)[0]))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return set()
 
