@@ -321,5 +321,6 @@ def test_an_optimizer_that_does_not_step_the_model_is_not_called_underfitting():
     verdict = accuracy.judge_mnist_accuracy({"Xprobe": Xprobe}, {}, out, meta, Thresholds(full=0.85, half=0.7))
     assert verdict.mistakes == []
     assert verdict.notes[-1] == ("The training loss did not change from one epoch to the next (2.303): the model's "
-                                 "parameters did not move. Does the optimizer step the parameters of the model that "
-                                 "is trained?")
+                                 "parameters did not move. The grader's SGD steps them along their gradients, and none "
+                                 "reached them: is the loss computed from the model's output, without .detach() or a "
+                                 "copy?")

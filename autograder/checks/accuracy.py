@@ -293,8 +293,9 @@ def judge_mnist_accuracy(arrays_in, params, out, meta, thresholds):
             v.diagnose("mnist_diverged")
         elif len(raw_losses) > 1 and np.ptp(raw_losses) <= 1e-6 * abs(raw_losses[0]):
             v.notes.append(f"The training loss did not change from one epoch to the next ({raw_losses[0]:.3f}): the "
-                           "model's parameters did not move. Does the optimizer step the parameters of the model "
-                           "that is trained?")
+                           "model's parameters did not move. The grader's SGD steps them along their gradients, and "
+                           "none reached them: is the loss computed from the model's output, without .detach() or "
+                           "a copy?")
         elif raw_losses[-1] > MNIST_UNDERFIT_LOSS:
             v.diagnose("mnist_underfit")
             v.notes.append(f"The training loss went from {raw_losses[0]:.3f} (first epoch) to {raw_losses[-1]:.3f} "

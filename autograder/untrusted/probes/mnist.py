@@ -7,8 +7,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 from tp1_support.contract import mnist_seconds
+from tp1_support.training import epoch_batches, mnist_step
 
-from .record import get, get_function, put, tensor, unpack_pair
+from .record import get, get_function, put, tensor
 
 
 def probe_mnist_hparams(ns, inputs, params, arrays, meta):
@@ -61,25 +62,16 @@ def probe_mnist_accuracy(ns, inputs, params, arrays, meta):
         with torch.no_grad():
             for p, value in zip(parameters, initial):
                 p.copy_(value)
-    # The step is the grader's own plain SGD (the contract: lr = eta) on the model's parameters: the
-    # student's optimizer is judged on its own question (init_model_optim) and never steps here, so it
-    # cannot write weights made elsewhere. Each step starts from the parameters as they were before the
-    # forward: whatever the model or the loss writes into them meanwhile is undone.
+    # The step is the grader's own plain SGD (tp1_support/training.py): the student's optimizer is judged
+    # on its own question (init_model_optim) and never steps here, so it cannot write weights made elsewhere.
     stepped = parameters if parameters is not None else [p for p in model.parameters() if isinstance(p, torch.Tensor)]
     losses = []
     for _ in range(epochs):
         total = 0.0
-        for idx in torch.randperm(Xtrain.shape[0], generator=generator).split(batch_size):
-            before = [p.detach().clone() for p in stepped]
-            for p in stepped:
-                p.grad = None
-            L, _ = unpack_pair(loss_accuracy_nn(loss, model(Xtrain.index_select(0, idx)),
-                                                Ytrain.index_select(0, idx)), "loss_accuracy_nn")
-            L.backward()
+        for idx in epoch_batches(Xtrain.shape[0], batch_size, generator):
+            L = mnist_step(model, loss, loss_accuracy_nn, stepped, Xtrain.index_select(0, idx),
+                           Ytrain.index_select(0, idx), eta)
             total += float(L.detach()) * len(idx)
-            with torch.no_grad():  # after the last code of the student's in this step
-                for p, b in zip(stepped, before):
-                    p.copy_(b - eta * p.grad if p.grad is not None and p.grad.shape == p.shape else b)
         losses.append(total / Xtrain.shape[0])
     arrays["train_loss"] = np.array(losses, dtype=np.float64)
     if parameters is None:

@@ -7,7 +7,8 @@ import numpy as np
 import torch
 from tp1_support.autograd_guard import AutogradNotAllowed
 from tp1_support.contract import OUTPUT_NAMES, PARAM_NAMES
-from tp1_support.library_guard import LibraryBackpropNotAllowed, library_backprop_refused
+from tp1_support.library_guard import LibraryBackpropNotAllowed
+from tp1_support.training import epoch_batches, part1_step
 
 from . import guards as _guards  # looked up at each call: another guard can join (tests)
 from .record import (as_array, case_dict, each_case, get_function, mlp_logits, put, put_dict, short_error, tensor,
@@ -164,16 +165,12 @@ def probe_circles_accuracy(ns, inputs, params, arrays, meta):
         meta["runs_done"] = run + 1
         try:
             for _ in range(params["epochs"]):
-                for idx in torch.randperm(Xtrain.shape[0], generator=generator).split(params["batch_size"]):
+                for idx in epoch_batches(Xtrain.shape[0], params["batch_size"], generator):
                     before = _snapshot(P)  # the step is judged from here: forward and backward may not move P
                     if before is None:
                         raise TypeError("the parameters are no longer a dict of tensors Wh, bh, Wy, by")
-                    _, outputs = unpack_pair(forward(P, Xtrain.index_select(0, idx)), "forward")
-                    with library_backprop_refused("backward"):
-                        grads = backward(P, outputs, Ytrain.index_select(0, idx))
-                    given = _gradients(grads)
-                    new = sgd(P, grads, params["eta"])
-                    P = P if new is None else new
+                    P, given = part1_step(forward, backward, sgd, P, Xtrain.index_select(0, idx),
+                                          Ytrain.index_select(0, idx), params["eta"], read_gradients=_gradients)
                     snap = _check_step(before, given, P, params["eta"])  # what is recorded is what was judged
                 if snap is None or any(snap[n].shape != tuple(inputs[f"run{run}.{n}"].shape)
                                        and snap[n].size != inputs[f"run{run}.{n}"].size for n in PARAM_NAMES):
