@@ -27,6 +27,7 @@ from . import contract
 from .autograd_guard import AutogradNotAllowed, autograd_refusal, autograd_refused, unguarded_routes
 from .catalogue import CATALOGUE, likely_mistake, mistakes_of_error
 from .library_guard import LibraryBackpropNotAllowed, library_backprop_refused
+from .training import epoch_batches, mnist_step, part1_step
 from .grading import parameters
 
 PARAMS, OUTPUTS = contract.PARAM_NAMES, contract.OUTPUT_NAMES  # the network's parameters, forward's outputs
@@ -711,7 +712,7 @@ def accuracy_of(P, X, labels):
 
 
 def train_part1_like_the_grader(forward, backward, sgd, X, Y, generator, hparams):
-    """One training run of the grader's loop (autograder/untrusted/probes/part1.py): from initial parameters
+    """One training run of the grader's loop (training.part1_step, as the grader's probe): from initial parameters
     of the notebook's law (weights N(0, init_std^2), biases zero), `epochs` epochs of mini-batches in a
     new random order each epoch, P = sgd(P, backward(P, outputs, Y_batch), eta). Returns P."""
     n, nx, nh, ny = X.shape[0], X.shape[1], int(hparams["nh"]), Y.shape[1]
@@ -720,25 +721,13 @@ def train_part1_like_the_grader(forward, backward, sgd, X, Y, generator, hparams
          "Wy": std * torch.randn(ny, nh, generator=generator), "by": torch.zeros(1, ny)}
     shapes = {k: v.shape for k, v in P.items()}
     for epoch in range(int(hparams["epochs"])):
-        order = torch.randperm(n, generator=generator)  # the grader's batches: this order, cut in slices
-        X_epoch, Y_epoch = X.index_select(0, order), Y.index_select(0, order)
-        for start in range(0, n, batch_size):
-            X_batch, Y_batch = X_epoch[start:start + batch_size], Y_epoch[start:start + batch_size]
+        where = f" (epoch {epoch + 1})"
+        for idx in epoch_batches(n, batch_size, generator):
             try:
-                _, outputs = forward(P, X_batch)
-                with library_backprop_refused("backward"):  # as the grader trains them
-                    grads = backward(P, outputs, Y_batch)
-                new = sgd(P, grads, eta)
-            except Exception:  # noqa: BLE001 - the same step again, call by call, to say which failed and how
-                where = f" (epoch {epoch + 1})"
-                _, outputs = _pair(_call(forward, "forward", (P, X_batch), "forward" + where), "forward", "Yhat", "outputs")
-                try:
-                    with library_backprop_refused("backward"):
-                        grads = _call(backward, "backward", (P, outputs, Y_batch), "backward" + where)
-                except LibraryBackpropNotAllowed as e:
-                    fail(f"backward{where}: {e}", "backward_not_derived")
-                new = _call(sgd, "sgd", (P, grads, eta), "sgd" + where)
-            P = P if new is None else new
+                P, _ = part1_step(forward, backward, sgd, P, X.index_select(0, idx), Y.index_select(0, idx), eta,
+                                  call=_call, pair=_pair, where=where)
+            except LibraryBackpropNotAllowed as e:
+                fail(f"backward{where}: {e}", "backward_not_derived")
         if not isinstance(P, dict) or any(not isinstance(P.get(k), torch.Tensor) for k in PARAMS):
             fail(f"after the steps of epoch {epoch + 1} the parameters are {_kind(P)}, no longer a dict of tensors "
                  "Wh, bh, Wy, by")
@@ -1148,8 +1137,9 @@ def check_mnist_hparams(MNIST_HPARAMS):
 
 
 def train_mnist(init_model_optim, loss_accuracy_nn, hp, X, Y, generator, max_updates=None, max_cpu_seconds=None):
-    """The notebook's Part-4 loop with MNIST_HPARAMS hp: per epoch, mini-batches in a new random order,
-    L = loss_accuracy_nn(loss, model(X_batch), Y_batch), zero_grad, L.backward(), step. Stops after
+    """The grader's MNIST training with MNIST_HPARAMS hp (training.mnist_step, as the grader's probe):
+    per epoch, mini-batches in a new random order, L = loss_accuracy_nn(loss, model(X_batch), Y_batch),
+    L.backward(), then the grader's plain SGD (lr = eta) on the model's parameters. Stops after
     `max_updates`, or once it has used `max_cpu_seconds` of this process's CPU (None: no limit).
     Returns (model, batch losses, updates done, updates in all, whether the model's parameters moved)."""
     result = _call(init_model_optim, "init_model_optim", (X.shape[1], hp["nh"], Y.shape[1], hp["eta"]),
@@ -1162,15 +1152,11 @@ def train_mnist(init_model_optim, loss_accuracy_nn, hp, X, Y, generator, max_upd
     total, losses = per_epoch * hp["epochs"], []
     initial = [p.detach().clone() for p in model.parameters()]
     start = time.process_time()
+    stepped = [p for p in model.parameters() if isinstance(p, torch.Tensor)]
     for epoch in range(hp["epochs"]):
-        for idx in torch.randperm(X.shape[0], generator=generator).split(hp["batch_size"]):
-            where = f" (epoch {epoch + 1})"
-            logits = _call(model, "model", (X.index_select(0, idx),), "model(X_batch)" + where)
-            L, _ = _pair(_call(loss_accuracy_nn, "loss_accuracy_nn", (loss, logits, Y.index_select(0, idx)),
-                               "loss_accuracy_nn" + where), "loss_accuracy_nn", "L", "acc")
-            optim.zero_grad()
-            _call(getattr(L, "backward", None), "L.backward", (), "L.backward()" + where)
-            optim.step()
+        for idx in epoch_batches(X.shape[0], hp["batch_size"], generator):
+            L = mnist_step(model, loss, loss_accuracy_nn, stepped, X.index_select(0, idx), Y.index_select(0, idx),
+                           hp["eta"], call=_call, pair=_pair, where=f" (epoch {epoch + 1})")
             losses.append(float(L.detach()))
             if (not math.isfinite(losses[-1]) or (max_updates is not None and len(losses) >= max_updates)
                     or (max_cpu_seconds is not None and time.process_time() - start > max_cpu_seconds)):
@@ -1226,7 +1212,8 @@ def check_mnist_accuracy(init_model_optim, loss_accuracy_nn, MNIST_HPARAMS, mnis
              f"{losses[-1]:.3g} after {done}", "mnist_diverged")
     if not moved:
         fail(f"the model's parameters did not move in {done} updates of the training (loss {first:.3f} -> {last:.3f}): "
-             "does the optimizer step the parameters of the model that is trained? (see init_model_optim's check)")
+             "the grader's SGD steps them along their gradients, and none reached them. Is the loss computed from "
+             "the model's output, without .detach() or a copy?")
     with torch.no_grad():
         scores = model(mnist.Xtest)
     accuracy = float((scores.argmax(1) == mnist.Ytest.argmax(1)).double().mean())
