@@ -111,3 +111,22 @@ def test_the_readme_is_a_front_door():
     linked = {(README.parent / href.partition("#")[0]).resolve() for href in relative_links(README)}
     unlinked = [p.name for p in PAGES[1:] if p.resolve() not in linked]
     assert unlinked == [], f"pages of docs/ the README does not lead to: {unlinked}"
+
+
+def test_each_concept_of_the_map_has_a_home_that_exists_and_defines_it():
+    """docs/development.md's "One home per concept": the module named on each row exists and defines the
+    names the row gives it (a rename that leaves the map behind fails here)."""
+    text = (ROOT / "docs" / "development.md").read_text()
+    table = text.split("### One home per concept", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("| concept")]
+    assert len(rows) >= 15
+    for row in rows:
+        home = row.split(" | ", 1)[1]
+        tokens = re.findall(r"`([^`]+)`", home)
+        paths = [t for t in tokens if "/" in t]
+        assert paths, f"no home on the row {row!r}"
+        module = ROOT / paths[0]
+        assert module.is_file(), f"{paths[0]} does not exist"
+        source = module.read_text()
+        for name in (t for t in tokens if re.fullmatch(r"[A-Za-z_]\w*", t)):
+            assert re.search(rf"^(def |class )?{name}\b", source, re.M), f"{paths[0]} defines no {name}"
