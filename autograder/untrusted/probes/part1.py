@@ -76,13 +76,20 @@ def probe_sgd(ns, inputs, params, arrays, meta):
     each_case(params["cases"], meta, call)
 
 
+_FLOATS = (torch.float32, torch.float64)
+
+
 def _snapshot(P):
     """{name: float64 array} of the parameters, or None when P is not a dict of the four tensors."""
     if not isinstance(P, dict):
         return None
     out = {}
     for name in PARAM_NAMES:
-        a = as_array(P.get(name))
+        x = P.get(name)
+        if isinstance(x, torch.Tensor) and x.dtype in _FLOATS:  # the common case, in one copy
+            out[name] = x.detach().to("cpu", torch.float64, copy=True).numpy()
+            continue
+        a = as_array(x)
         if a is None:
             return None
         out[name] = a.astype(np.float64, copy=False)
@@ -163,10 +170,13 @@ def probe_circles_accuracy(ns, inputs, params, arrays, meta):
         generator = torch.Generator().manual_seed(params["seed"] + run)
         trajectory = {name: [] for name in PARAM_NAMES}
         meta["runs_done"] = run + 1
+        snap = None
         try:
             for _ in range(params["epochs"]):
                 for idx in epoch_batches(Xtrain.shape[0], params["batch_size"], generator):
-                    before = _snapshot(P)  # the step is judged from here: forward and backward may not move P
+                    # The step is judged from the parameters as the last step left them: whatever moves them
+                    # in between (forward, backward, a thread of the student's) is not a step along G.
+                    before = snap if snap is not None else _snapshot(P)
                     if before is None:
                         raise TypeError("the parameters are no longer a dict of tensors Wh, bh, Wy, by")
                     P, given = part1_step(forward, backward, sgd, P, Xtrain.index_select(0, idx),
