@@ -15,8 +15,6 @@ from .choose import choose, same_file
 from .folders import Skipped
 from .names import display, safe_id, same_name
 
-STATUSES = ("handin", "ambiguous", "missing")
-
 
 @dataclass(frozen=True)
 class Handin:

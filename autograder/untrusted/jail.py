@@ -371,7 +371,7 @@ SHARED_MEMORY_SYSCALLS = ("shmget", "shmat", "msgget", "semget", "ipc", "memfd_c
 _SCMP_ACT_ALLOW = 0x7FFF0000
 _SCMP_CMP_NE, _SCMP_CMP_MASKED_EQ = 1, 7
 AF_UNIX = 1
-NAMESPACE_FLAGS = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWCGROUP
+NAMESPACE_FLAGS = (CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWCGROUP)
 
 
 class _ArgCmp(ctypes.Structure):
@@ -423,7 +423,7 @@ def seccomp():
             add(name, _errno_action(errno.EPERM))
         # clone3 passes its flags in memory, out of the filter's sight: make the C library use clone.
         add("clone3", _errno_action(errno.ENOSYS))
-        for flag in (CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWCGROUP):
+        for flag in NAMESPACE_FLAGS:
             add("clone", _errno_action(errno.EPERM), _ArgCmp(0, _SCMP_CMP_MASKED_EQ, flag, flag))
         add("socket", _errno_action(errno.EAFNOSUPPORT), _ArgCmp(0, _SCMP_CMP_NE, AF_UNIX, 0))
         add("socketpair", _errno_action(errno.EAFNOSUPPORT), _ArgCmp(0, _SCMP_CMP_NE, AF_UNIX, 0))
