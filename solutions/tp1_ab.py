@@ -1626,8 +1626,9 @@ def test_mnist_hparams_values(MNIST_HPARAMS):
 #
 # Complete `train_on_mnist`: the network, its loss and its optimizer for MNIST from your
 # `init_model_optim` and the values of `hp` (your `MNIST_HPARAMS`), trained by your `train_part4`,
-# which prints the scores every 5 epochs. (The grader trains your Part-4 functions with a loop of
-# its own.)
+# which prints the scores every 5 epochs. (The grader trains your model and `loss_accuracy_nn` with a
+# loop of its own that steps the weights by plain SGD at your η: your optimizer is checked on
+# `init_model_optim`.)
 #
 # **Expected** with the reference's `MNIST_HPARAMS` (nh = 100, η = 0.1, batches of 32, 15 epochs;
 # 2 s): after 0 epochs a loss near $\ln 10 = 2.303$ and an accuracy near 0.1, chance among 10
