@@ -372,10 +372,6 @@ def _blocks(text):
     return blocks
 
 
-def _parse(text):
-    return parse(text)
-
-
 _PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError, UnicodeError, OverflowError)
 
 
@@ -395,7 +391,7 @@ def _cell_units(index, text, context, notes, parsed):
             try:
                 if b >= MAX_BLOCKS:
                     raise SyntaxError("too many blocks")
-                trees.append((first, _parse(block)))
+                trees.append((first, parse(block)))
             except _PARSE_ERRORS:
                 tokens, lines = _lexical_tokens(block, context, first)
                 trees.append((first, (tokens, lines)))
@@ -473,7 +469,7 @@ def _release_context(boilerplate):
         if not_python:
             continue
         try:
-            tree = _parse(python)
+            tree = parse(python)
         except _PARSE_ERRORS:
             continue
         context.add_imports(tree)
@@ -515,7 +511,7 @@ def _analyse(cells, release_context, k):
         tree = None
         if not not_python:
             try:
-                tree = _parse(python)
+                tree = parse(python)
                 if "import" in python:
                     context.add_imports(tree)
             except _PARSE_ERRORS:

@@ -119,6 +119,7 @@ def test_dataclass_fields_from_a_literal_annotations_dict_never_run():
 @pytest.mark.parametrize("code, found", [
     ("    import runpy\n    mlp = runpy.run_path(SK_FILE)\n", "backward: import runpy (a library's code)"),
     ("    from runpy import run_path as rp\n    mlp = rp(SK_FILE)\n", "backward: import runpy (a library's code)"),
+    ("    import numpy, runpy\n    mlp = runpy.run_path(SK_FILE)\n", "backward: import runpy (a library's code)"),
     ("    import importlib.util\n    spec = importlib.util.spec_from_file_location('m', SK_FILE)\n",
      "backward: .spec_from_file_location (a library's code)"),
     ("    import sys\n    sys.meta_path.pop(0)\n", "backward: .meta_path (a library's code)"),

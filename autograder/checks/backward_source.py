@@ -26,6 +26,11 @@ LIBRARY_MARK = "(a library's code)"
 AUTOGRAD_WORDS = ("autograd.grad", "autograd.backward", ".backward(", "run_backward", "_execution_engine")
 
 
+def _imported_modules(node):
+    """The modules an `import` or `from ... import` statement names."""
+    return [node.module or ""] if isinstance(node, ast.ImportFrom) else [alias.name for alias in node.names]
+
+
 def _library_binding(alias):
     """The name `import <a library module> [as name]` binds, when that name is the library's code.
     `import sklearn.neural_network` binds `sklearn`, which the notebook's SVM needs: not flagged (the
@@ -78,11 +83,10 @@ def autograd_uses(program, function="backward"):
                 found.add(f"{name}: .{node.attr}")
             elif isinstance(node, ast.Attribute) and node.attr in LIBRARY_ATTRIBUTES:
                 found.add(f"{name}: .{node.attr} {LIBRARY_MARK}")
-            elif isinstance(node, (ast.Import, ast.ImportFrom)) and any(
-                    module.startswith(LIBRARY_MODULES) for module in
-                    ([node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names])):
-                found.add(f"{name}: import {node.module if isinstance(node, ast.ImportFrom) else node.names[0].name} "
-                          f"{LIBRARY_MARK}")
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                library = next((m for m in _imported_modules(node) if m.startswith(LIBRARY_MODULES)), None)
+                if library:
+                    found.add(f"{name}: import {library} {LIBRARY_MARK}")
             elif isinstance(node, ast.Name) and node.id in imported:
                 found.add(f"{name}: {node.id}")
             elif isinstance(node, ast.Name) and node.id in libraries:

@@ -418,7 +418,6 @@ def judge_backward(arrays_in, params, out, meta, summed_credit=0.0, autograd_use
                "code where the grader's guard cannot watch it (" + ", ".join(u.replace(" " + LIBRARY_MARK, "")
                                                                           for u in loads[:3]) + ")")
         return v
-    autograd_uses = [use for use in autograd_uses if use not in loads]
     blocked = [case for case in params["cases"] if meta.get(f"{case}.autograd_blocked")]
     if blocked or autograd_uses:
         v.diagnose("backward_uses_autograd")

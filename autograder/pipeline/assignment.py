@@ -2,7 +2,6 @@
 not a 0 that looks like a grade."""
 from __future__ import annotations
 
-
 from ..config import CONTRACT
 from ..pyparse import parse
 
