@@ -2,11 +2,11 @@
 
 The questions (their order in the gradebook and in the sandbox, their part, kind, time budget and what
 they need), the names of the network's parameters and of forward's outputs, MNIST_HPARAMS' keys and the
-size caps of what a probe records, the network's logits, the grader's cost model of an MNIST training run, the builtins and
-decorators a kept definition may use, and the names of the sandbox's own records. The grader
-(autograder/), the probes that run in the sandbox (autograder/untrusted/), the public checks
-(tp1_support.checks) and the build read them from here; tests/test_registry.py compares every other
-registry of the questions with this one.
+size caps of what a probe records, the network's logits, the grader's cost model of an MNIST training
+run, the builtins and decorators a kept definition may use, and the names of the sandbox's own
+records. The grader (autograder/), the probes that run in the sandbox (autograder/untrusted/), the
+public checks (tp1_support.checks) and the build read them from here; tests/test_registry.py
+compares every other registry of the questions with this one.
 
 It ships with the release and into the sandbox: it imports nothing of the grader (nothing but the
 standard library) and holds nothing secret (no seed, no hidden input, no expected answer). What a
@@ -85,12 +85,12 @@ def mnist_seconds(n, nx, nh, batch_size, epochs, cost=MNIST_COST):
     return epochs * (n * nx * nh * cost["per_weight"] + steps * cost["per_step"])
 
 
-
 def network_logits(P, X, tanh):
     """The TP's network: tanh(X Wh^T + bh) Wy^T + by. X (N, nx); P's Wh (nh, nx), bh (nh,) or (1, nh),
     Wy (ny, nh), by (ny,) or (1, ny) -> logits (N, ny). Arrays of one library (NumPy or torch) and
     that library's `tanh`: the grader's judges, its probes and the public checks compute it here."""
     return tanh(X @ P["Wh"].T + P["bh"].reshape(1, -1)) @ P["Wy"].T + P["by"].reshape(1, -1)
+
 
 # The definitions' allowlist. A kept constant calls nothing but SAFE_CALLS builtins; a definition carries
 # no decorator but DECORATORS (by the last part of the name it is written with: `torch.no_grad`,
